@@ -1,0 +1,228 @@
+"""The connection factory, migrations, and write transactions that carry their audit rows.
+
+One writer connection guarded by an asyncio lock (SQLite allows one writer; every write is
+BEGIN IMMEDIATE so a read-then-write never fails to upgrade), and one reader connection: in WAL
+mode it reads the last committed state while a write is in progress, and never sees a write
+half-done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterable, Sequence
+
+import aiosqlite
+
+from bot.clock import Clock, utc_iso
+from bot.storage import audit as audit_mod
+
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("bot.storage") / "migrations"
+    out = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            out.append((int(entry.name.split("_", 1)[0]), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)  # we issue BEGIN ourselves
+    for pragma in PRAGMAS:
+        await conn.execute(pragma)
+    return conn
+
+
+class Tx:
+    """An open write transaction; `audit()` appends chained audit rows inside it."""
+
+    def __init__(self, db: "Database", actor: str, now: datetime):
+        self.db = db
+        self.conn = db._writer
+        self.actor = actor
+        self.now = now
+        self.now_iso = utc_iso(now)
+        self._head: tuple[int, str] | None = None
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
+        return await self.conn.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self.conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self.conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self.conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cur = await self.conn.execute(sql, params)
+        return int(cur.lastrowid)
+
+    async def _load_head(self) -> tuple[int, str]:
+        if self._head is None:
+            row = await self.fetchone("SELECT last_id, last_hash FROM audit_head WHERE singleton = 1")
+            self._head = (row[0], row[1]) if row else (0, audit_mod.GENESIS)
+        return self._head
+
+    async def audit(self, entity: str, entity_id: Any, action: str, before: Any = None, after: Any = None) -> None:
+        await self.audit_many([(entity, entity_id, action, before, after)])
+
+    async def audit_many(self, entries: Iterable[tuple[str, Any, str, Any, Any]]) -> None:
+        """Append audit rows for several changes at once (one executemany, chained in order)."""
+        last_id, last_hash = await self._load_head()
+        key = self.db.audit_key
+        rows = []
+        for entity, entity_id, action, before, after in entries:
+            last_id += 1
+            eid = None if entity_id is None else str(entity_id)
+            b, a = audit_mod.to_json(before), audit_mod.to_json(after)
+            content = audit_mod.canonical(last_id, self.now_iso, self.actor, entity, eid, action, b, a)
+            prev, last_hash = last_hash, audit_mod.chain_hash(key, last_hash, content)
+            rows.append((last_id, self.now_iso, self.actor, entity, eid, action, b, a, prev, last_hash))
+        if not rows:
+            return
+        await self.conn.executemany(
+            "INSERT INTO audit_log (id, at, actor, entity, entity_id, action, before, after, prev_hash, hash)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        self._head = (last_id, last_hash)
+        await self.conn.execute(
+            "INSERT INTO audit_head (singleton, last_id, last_hash, mac) VALUES (1, ?, ?, ?)"
+            " ON CONFLICT(singleton) DO UPDATE SET last_id=excluded.last_id, last_hash=excluded.last_hash,"
+            " mac=excluded.mac", (last_id, last_hash, audit_mod.head_mac(key, last_id, last_hash)))
+
+
+class Database:
+    """The SQLite register: open() applies migrations; write() yields an audited transaction."""
+
+    def __init__(self, path: str | Path, audit_key: bytes, clock: Clock | None = None):
+        self.path = Path(path)
+        self.audit_key = audit_key
+        self.clock = clock or Clock()
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> "Database":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await _connect(self.path)
+        await self.migrate()
+        self._reader = await _connect(self.path)
+        self._reader.row_factory = aiosqlite.Row
+        self._writer.row_factory = aiosqlite.Row
+        return self
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def __aenter__(self) -> "Database":
+        return await self.open()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    async def migrate(self) -> list[int]:
+        """Apply pending numbered migrations, each in its own transaction. Idempotent."""
+        conn = self._writer
+        assert conn is not None
+        await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                           " name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        async with conn.execute("SELECT version FROM schema_migrations") as cur:
+            done = {r[0] for r in await cur.fetchall()}
+        applied = []
+        for version, name, sql in _migrations():
+            if version in done:
+                continue
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                # executescript would COMMIT first; run statements one by one inside our transaction.
+                for statement in _split_sql(sql):
+                    await conn.execute(statement)
+                await conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                                   (version, name, utc_iso(self.clock.now())))
+                await conn.execute("COMMIT")
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            applied.append(version)
+        return applied
+
+    @asynccontextmanager
+    async def write(self, actor: str) -> AsyncIterator[Tx]:
+        """BEGIN IMMEDIATE … COMMIT, with the audit rows appended in the same transaction."""
+        async with self._lock:
+            assert self._writer is not None
+            await self._writer.execute("BEGIN IMMEDIATE")
+            tx = Tx(self, actor, self.clock.now())
+            try:
+                yield tx
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            else:
+                await self._writer.execute("COMMIT")
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        assert self._reader is not None
+        async with self._reader.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        assert self._reader is not None
+        async with self._reader.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def verify_audit(self) -> list[audit_mod.AuditProblem]:
+        rows = await self.fetchall("SELECT id, at, actor, entity, entity_id, action, before, after, prev_hash,"
+                                   " hash FROM audit_log ORDER BY id")
+        head = await self.fetchone("SELECT last_id, last_hash, mac FROM audit_head WHERE singleton = 1")
+        return audit_mod.verify_rows(self.audit_key, [tuple(r) for r in rows], tuple(head) if head else None)
+
+    async def backup(self, dest: str | Path) -> None:
+        """A consistent online copy (SQLite's backup API, pages copied under a read lock)."""
+        assert self._reader is not None
+        target = await aiosqlite.connect(Path(dest))
+        try:
+            await self._reader.backup(target)
+        finally:
+            await target.close()
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies (BEGIN … END;) whole."""
+    statements, buf = [], []
+    for line in script.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("--"):
+            continue
+        buf.append(line)
+        joined = "\n".join(buf)
+        if stripped.endswith(";") and _complete(joined):
+            statements.append(joined)
+            buf = []
+    if buf:
+        statements.append("\n".join(buf))
+    return statements
+
+
+def _complete(statement: str) -> bool:
+    import sqlite3
+
+    return sqlite3.complete_statement(statement)

@@ -1,0 +1,145 @@
+"""Members repository: the Member JSON record plus the columns the queries and the scan need."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any, Iterable
+
+from bot.domain.codes import ContactKind
+from bot.domain.member import Member
+from bot.storage.db import Database, Tx
+
+_COLUMNS = "id, branch_id, name, id_number, mobile, member_type, birth_date, record, active, is_flow, officer_id," \
+           " last_contact_on, last_meeting_on, last_dues_on, contact_level, level_since"
+
+
+def _row_values(m: Member) -> tuple:
+    record = m.model_dump_json(exclude={"id"})
+    return (m.branch_id, m.name, m.id_number, m.mobile, m.member_type.value,
+            m.birth_date.isoformat() if m.birth_date else None, record, 1 if m.flow else 0,
+            m.flow.officer_member_id if m.flow else None)
+
+
+def audit_view(m: Member) -> dict[str, Any]:
+    """What the audit trail keeps of a member: a reference, not the raw ID number or phone."""
+    data = m.model_dump(mode="json")
+    if data.get("id_number"):
+        data["id_number"] = data["id_number"][:4] + "…" + data["id_number"][-2:]
+    if data.get("mobile"):
+        data["mobile"] = data["mobile"][:3] + "…" + data["mobile"][-2:]
+    return data
+
+
+def member_from_row(row: Any) -> Member:
+    data = json.loads(row["record"])
+    data["id"] = row["id"]
+    return Member.model_validate(data)
+
+
+async def insert(tx: Tx, m: Member, last_contact_on: date | None = None) -> int:
+    now = tx.now_iso
+    new_id = await tx.insert(
+        "INSERT INTO members (branch_id, name, id_number, mobile, member_type, birth_date, record, is_flow,"
+        " officer_id, last_contact_on, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (*_row_values(m), last_contact_on.isoformat() if last_contact_on else None, now, now))
+    await tx.audit("member", new_id, "create", None, audit_view(m))
+    return new_id
+
+
+async def insert_many(tx: Tx, members: Iterable[tuple[Member, date | None, date | None]]) -> int:
+    """Bulk insert (imports): one executemany for the rows, one for their audit rows.
+
+    Each item is (member, last 组织生活 date, last 党费 date); the last contact is the later of the two.
+    """
+    now = tx.now_iso
+    row = await tx.fetchone("SELECT COALESCE(MAX(id), 0) FROM members")
+    next_id = row[0] + 1
+    rows, audits = [], []
+    for m, meeting, dues in members:
+        known = [d for d in (meeting, dues) if d]
+        last = max(known).isoformat() if known else None
+        rows.append((next_id, *_row_values(m), last, meeting.isoformat() if meeting else None,
+                     dues.isoformat() if dues else None, now, now))
+        audits.append(("member", next_id, "import", None, audit_view(m)))
+        next_id += 1
+    await tx.executemany(
+        "INSERT INTO members (id, branch_id, name, id_number, mobile, member_type, birth_date, record, is_flow,"
+        " officer_id, last_contact_on, last_meeting_on, last_dues_on, created_at, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    await tx.audit_many(audits)
+    return len(rows)
+
+
+async def update(tx: Tx, m: Member, action: str = "update") -> None:
+    before = await get_in(tx, m.id)
+    await tx.execute(
+        "UPDATE members SET branch_id=?, name=?, id_number=?, mobile=?, member_type=?, birth_date=?, record=?,"
+        " is_flow=?, officer_id=?, updated_at=? WHERE id=?", (*_row_values(m), tx.now_iso, m.id))
+    await tx.audit("member", m.id, action, audit_view(before) if before else None, audit_view(m))
+
+
+async def get_in(tx: Tx, member_id: int) -> Member | None:
+    row = await tx.fetchone(f"SELECT {_COLUMNS} FROM members WHERE id = ?", (member_id,))
+    return member_from_row(row) if row else None
+
+
+async def get(db: Database, member_id: int) -> Member | None:
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM members WHERE id = ?", (member_id,))
+    return member_from_row(row) if row else None
+
+
+async def get_row(db: Database, member_id: int) -> Any:
+    """The member's row with the contact columns (last_contact_on, contact_level …)."""
+    return await db.fetchone(f"SELECT {_COLUMNS} FROM members WHERE id = ?", (member_id,))
+
+
+async def list_branch(db: Database, branch_ids: Iterable[int], offset: int = 0, limit: int = 20,
+                      name_like: str | None = None, active_only: bool = True) -> tuple[list[Any], int]:
+    """A page of members of the given branches, ordered by name, and the total count."""
+    ids = list(branch_ids)
+    if not ids:
+        return [], 0
+    marks = ",".join("?" * len(ids))
+    where = f"branch_id IN ({marks})" + (" AND active = 1" if active_only else "")
+    params: list[Any] = list(ids)
+    if name_like:
+        where += " AND name LIKE ? ESCAPE '\\'"
+        params.append("%" + name_like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    total = (await db.fetchone(f"SELECT COUNT(*) FROM members WHERE {where}", params))[0]
+    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM members WHERE {where} ORDER BY name, id LIMIT ? OFFSET ?",
+                             (*params, limit, offset))
+    return rows, total
+
+
+async def existing_id_numbers(db: Database, numbers: Iterable[str]) -> set[str]:
+    nums = list(numbers)
+    found: set[str] = set()
+    for i in range(0, len(nums), 500):
+        chunk = nums[i:i + 500]
+        rows = await db.fetchall(f"SELECT id_number FROM members WHERE id_number IN ({','.join('?' * len(chunk))})",
+                                 chunk)
+        found.update(r[0] for r in rows)
+    return found
+
+
+async def record_contact(tx: Tx, member_id: int, kind: ContactKind, on: date, note: str | None = None,
+                         amount: str | None = None) -> int:
+    """A contact event, and the member's last-contact columns moved forward (never back)."""
+    event_id = await tx.insert(
+        "INSERT INTO contact_events (member_id, kind, on_date, note, amount, recorded_by, created_at)"
+        " VALUES (?,?,?,?,?,?,?)", (member_id, kind.value, on.isoformat(), note, amount, tx.actor, tx.now_iso))
+    d = on.isoformat()
+    extra = ""
+    if kind is ContactKind.MEETING:
+        extra = ", last_meeting_on = MAX(COALESCE(last_meeting_on, ''), :d)"
+    elif kind is ContactKind.DUES:
+        extra = ", last_dues_on = MAX(COALESCE(last_dues_on, ''), :d)"
+    await tx.execute(
+        "UPDATE members SET last_contact_on = MAX(COALESCE(last_contact_on, ''), :d),"
+        " contact_level = CASE WHEN :d >= COALESCE(last_contact_on, '') THEN 0 ELSE contact_level END,"
+        f" level_since = CASE WHEN :d >= COALESCE(last_contact_on, '') THEN NULL ELSE level_since END{extra},"
+        " updated_at = :now WHERE id = :id", {"d": d, "now": tx.now_iso, "id": member_id})
+    await tx.audit("contact_event", event_id, "create", None,
+                   {"member_id": member_id, "kind": kind.value, "on": d, "amount": amount})
+    return event_id
