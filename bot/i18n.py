@@ -35,16 +35,17 @@ def N_(message: str) -> str:
 
 @lru_cache(maxsize=None)
 def _catalog(locale: str) -> dict[Any, Any]:
-    path = locales_dir() / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as fh:
-        catalog = read_po(fh, locale=locale)
+    """Every .po file of the locale, merged (bot.po first; feature fragments may add entries)."""
+    folder = locales_dir() / locale / "LC_MESSAGES"
     table: dict[Any, Any] = {}
-    for message in catalog:
-        if not message.id or message.fuzzy:
-            continue
-        table[message.id] = message.string
+    paths = sorted(folder.glob("*.po"), key=lambda p: (p.stem != DOMAIN, p.name)) if folder.exists() else []
+    for path in paths:
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        for message in catalog:
+            if not message.id or message.fuzzy or not message.string:
+                continue
+            table.setdefault(message.id, message.string)
     return table
 
 

@@ -126,3 +126,22 @@ async def redeem_invite(tx: Tx, tg_id: int, code: str) -> dict[str, Any]:
                      (tx.now_iso, tg_id, hash_code(code)))
     await tx.audit("invite", hash_code(code)[:12], "redeem", None, {"tg_id": tg_id, "member_id": row["member_id"]})
     return {"member_id": row["member_id"], "role": row["role"], "org_id": row["org_id"]}
+
+
+async def effective_locale(db: Database | Tx, tg_id: int, default: str = "zh_CN") -> str:
+    """The /lang override, else the language Telegram last reported, else the deployment default."""
+    from bot.i18n import normalize_locale
+
+    row = await db.fetchone("SELECT locale, lang_code FROM users WHERE tg_id = ?", (tg_id,))
+    if row is None:
+        return default
+    if row[0]:
+        return row[0]
+    return normalize_locale(row[1]) if row[1] else default
+
+
+async def seen(tx: Tx, tg_id: int, lang_code: str | None) -> None:
+    """Remember the language Telegram reports, so reminders go out in it."""
+    await ensure_user(tx, tg_id)
+    await tx.execute("UPDATE users SET lang_code = ? WHERE tg_id = ? AND COALESCE(lang_code, '') != COALESCE(?, '')",
+                     (lang_code, tg_id, lang_code))

@@ -133,6 +133,7 @@ CREATE TABLE users (
     tg_id      INTEGER PRIMARY KEY,
     member_id  INTEGER UNIQUE REFERENCES members(id),
     locale     TEXT,                       -- /lang override; NULL follows Telegram's language_code
+    lang_code  TEXT,                       -- the language_code Telegram last sent for this user
     blocked_at TEXT,                       -- the user blocked the bot (403)
     created_at TEXT NOT NULL
 );
