@@ -44,6 +44,32 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
+def _one_in_thread(conn: Any, sql: str, params: Sequence[Any]) -> Any:
+    cur = conn.execute(sql, params)
+    try:
+        return cur.fetchone()
+    finally:
+        cur.close()
+
+
+def _all_in_thread(conn: Any, sql: str, params: Sequence[Any]) -> list[Any]:
+    cur = conn.execute(sql, params)
+    try:
+        return cur.fetchall()
+    finally:
+        cur.close()
+
+
+async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+    """One query in ONE hop to aiosqlite's thread: `async with conn.execute()` + fetch + close costs
+    three, and each hop is a thread handoff — on the bot's hot path that was most of a request's cost."""
+    return await conn._execute(_one_in_thread, conn._conn, sql, params)  # noqa: SLF001 (aiosqlite internals)
+
+
+async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    return await conn._execute(_all_in_thread, conn._conn, sql, params)  # noqa: SLF001
+
+
 class Tx:
     """An open write transaction; `audit()` appends chained audit rows inside it."""
 
@@ -62,12 +88,10 @@ class Tx:
         await self.conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        return await fetch_one(self.conn, sql, params)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await fetch_all(self.conn, sql, params)
 
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         cur = await self.conn.execute(sql, params)
@@ -120,7 +144,9 @@ class Database:
     async def open(self) -> "Database":
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path)
-        await self.migrate()
+        applied = await self.migrate()
+        if 1 in applied:
+            await self._seal_genesis()
         self._reader = await _connect(self.path)
         self._reader.row_factory = aiosqlite.Row
         self._writer.row_factory = aiosqlite.Row
@@ -137,6 +163,25 @@ class Database:
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.close()
+
+    async def _seal_genesis(self) -> None:
+        """Write the MAC'd head of the empty chain when the database is created.
+
+        Without it, deleting every audit row and the head row together left a file that verified clean
+        (indistinguishable from a fresh one); with it, a missing head is always a finding.
+        """
+        conn = self._writer
+        assert conn is not None
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            await conn.execute(
+                "INSERT INTO audit_head (singleton, last_id, last_hash, mac) SELECT 1, 0, ?, ?"
+                " WHERE NOT EXISTS (SELECT 1 FROM audit_head) AND NOT EXISTS (SELECT 1 FROM audit_log)",
+                (audit_mod.GENESIS, audit_mod.head_mac(self.audit_key, 0, audit_mod.GENESIS)))
+            await conn.execute("COMMIT")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
 
     async def migrate(self) -> list[int]:
         """Apply pending numbered migrations, each in its own transaction. Idempotent."""
@@ -176,18 +221,21 @@ class Database:
             except BaseException:
                 await self._writer.execute("ROLLBACK")
                 raise
-            else:
+            try:
                 await self._writer.execute("COMMIT")
+            except BaseException:
+                # A failed COMMIT (a deferred foreign key, a full disk) leaves the transaction open; without
+                # this every later write would fail on BEGIN ("cannot start a transaction within a transaction").
+                await self._writer.execute("ROLLBACK")
+                raise
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         assert self._reader is not None
-        async with self._reader.execute(sql, params) as cur:
-            return await cur.fetchone()
+        return await fetch_one(self._reader, sql, params)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         assert self._reader is not None
-        async with self._reader.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await fetch_all(self._reader, sql, params)
 
     async def verify_audit(self) -> list[audit_mod.AuditProblem]:
         rows = await self.fetchall("SELECT id, at, actor, entity, entity_id, action, before, after, prev_hash,"
