@@ -280,19 +280,28 @@ class Outcome(CodedEnum):
 
     @property
     def group(self) -> DispositionGroup:
-        if self.code <= 4:
-            return DispositionGroup.MANAGEMENT
-        if self.code <= 11:
+        """The 附件7 column group. 组织处理 is exactly the three 处置 of 不合格党员 (中组发〔2014〕21号:
+        限期改正, 劝退/劝而不退除名, 自行脱党除名); 停止党籍 and 退党除名 are 党籍 management
+        (seed 000 step 16, seed 002 三(一)1), so they sit under 管理情况 with 纳入组织管理 … 保留组织关系."""
+        if self in _ORGANIZATIONAL:
             return DispositionGroup.ORGANIZATIONAL
-        if self.code <= 16:
+        if self in _DISCIPLINARY:
             return DispositionGroup.DISCIPLINARY
-        return DispositionGroup.STATUS
+        if self in _STATUS:
+            return DispositionGroup.STATUS
+        return DispositionGroup.MANAGEMENT
 
     @property
     def leaves_party(self) -> bool:
         """Outcomes after which the person is no longer a member (出党)."""
         return self in {Outcome.MEMBERSHIP_NOT_RECOGNISED, Outcome.PROBATION_CANCELLED, Outcome.REMOVED_WITHDREW,
                         Outcome.PERSUADED_TO_LEAVE, Outcome.REMOVED_LAPSED, Outcome.EXPELLED}
+
+
+_ORGANIZATIONAL = frozenset({Outcome.CORRECTION_DEADLINE, Outcome.PERSUADED_TO_LEAVE, Outcome.REMOVED_LAPSED})
+_DISCIPLINARY = frozenset({Outcome.WARNING, Outcome.SERIOUS_WARNING, Outcome.POST_REVOKED,
+                           Outcome.PROBATION_WITHIN_PARTY, Outcome.EXPELLED})
+_STATUS = frozenset({Outcome.DECEASED, Outcome.UNDER_INVESTIGATION, Outcome.STILL_SEARCHING})
 
 
 class ContactKind(CodedEnum):

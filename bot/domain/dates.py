@@ -19,14 +19,18 @@ def add_months(d: date, months: int) -> date:
 
 
 def full_years(start: date, end: date) -> int:
-    """Whole years from start to end (a birthday on Feb 29 counts on Mar 1 in common years)."""
-    years = end.year - start.year
-    if (end.month, end.day) < (start.month, start.day):
-        years -= 1
-    return years
+    """Whole years from start to end, counted like `add_months` (民法典 art. 202: a period ending in a month
+    without the corresponding day ends on that month's last day).
+
+    So a Feb 29 birthday counts on Feb 28 in common years: born 2000-02-29, 18 on 2018-02-28 — the same day
+    the Member rule lets them join and the day `full_months` reaches 216. (Counting it on Mar 1 here while
+    `add_months` clamps to Feb 28 made a lost time of 12 full months read as 0 full years.)
+    """
+    return full_months(start, end) // 12
 
 
 def full_months(start: date, end: date) -> int:
+    """Whole months from start to end: the largest n with add_months(start, n) <= end."""
     months = (end.year - start.year) * 12 + end.month - start.month
     if add_months(start, months) > end:
         months -= 1
@@ -44,13 +48,15 @@ def parse_user_date(text: str, today: date, allow_future: bool = False) -> date:
     s = unicodedata.normalize("NFKC", str(text)).strip().lower()
     if s in _RELATIVE:
         return today + timedelta(days=_RELATIVE[s])
+    compact = "".join(s.split())  # "2026年 11月 20日" as typed on a phone keyboard
     for rx in (_ISO, _ZH, _COMPACT):
-        m = rx.match(s)
+        m = rx.match(compact)
         if m:
             try:
                 d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
-                break
+                # Read fine, but no such day (2026-02-30): say so rather than "not a date I can read".
+                raise DomainError(N_("Not a real calendar date: {value}"), field="date", value=s[:20]) from None
             if d > today and not allow_future:
                 raise DomainError(N_("{date} is in the future"), field="date", date=d.isoformat())
             return d

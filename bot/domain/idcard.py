@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +14,10 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 # 81/82/83: residence permits for Hong Kong, Macao and Taiwan residents (GB 11643 applies).
 PERMIT_PREFIXES = ("81", "82", "83")
+# ASCII only: str.isdigit() and a bare \d also accept other scripts' digits (Arabic-Indic ١٢٣…), which
+# NFKC leaves alone; int() would read them and the stored number would not be the one on the card.
+_DIGITS_15 = re.compile(r"[0-9]{15}")
+_SHAPE_18 = re.compile(r"[0-9]{17}[0-9X]")
 VALID_PROVINCES = {
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
@@ -66,12 +71,12 @@ def upgrade_15(old: str) -> str:
 def parse_id_number(raw: str, today: date | None = None) -> IdNumber:
     """Validate and normalise an ID number; raises DomainError with a clear reason."""
     s = _normalise(raw)
-    if len(s) == 15 and s.isdigit():
+    if _DIGITS_15.fullmatch(s):
         s = upgrade_15(s)
     if len(s) != 18:
         raise DomainError(N_("An ID number has 18 characters (or 15 digits for an old one); this has {n}"),
                           field="id_number", n=len(s))
-    if not s[:17].isdigit() or not (s[17].isdigit() or s[17] == "X"):
+    if not _SHAPE_18.fullmatch(s):
         raise DomainError(N_("An ID number is 17 digits followed by a digit or X"), field="id_number")
     if s[:2] not in VALID_PROVINCES:
         raise DomainError(N_("The ID number starts with an unknown region code {code}"), field="id_number",

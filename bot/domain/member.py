@@ -21,7 +21,12 @@ HOUSEHOLD_MAX_HAN = 32
 
 
 def _count_han(text: str) -> int:
-    return sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+    """Chinese characters (汉字) in text: the 32-character limit counts these only, not digits or Latin.
+
+    Includes the supplementary-plane extensions (U+20000…): rare characters (生僻字) do occur in place names.
+    """
+    return sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+               or "\U00020000" <= ch <= "\U0003134f")
 
 
 class FlowInfo(BaseModel):

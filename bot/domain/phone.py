@@ -9,7 +9,8 @@ from bot.domain.errors import DomainError
 from bot.i18n import N_
 
 _SEPARATORS = re.compile(r"[\s\-‐–—()（）.]")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# [0-9], not \d: \d also matches other scripts' digits (Arabic-Indic ١٢٣…), which NFKC leaves alone.
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 
 def normalise_mobile(raw: str) -> str:
@@ -22,9 +23,9 @@ def normalise_mobile(raw: str) -> str:
         s = s[4:]
     elif s.startswith("86") and len(s) == 13:
         s = s[2:]
-    if not _MOBILE.match(s):
+    if not _MOBILE.fullmatch(s):
         raise DomainError(N_("“{value}” is not a mobile number: 11 digits starting 13–19"), field="phone",
-                          value=raw[:40])
+                          value=str(raw)[:40])
     return s
 
 

@@ -95,7 +95,11 @@ LOST_TIME_BUCKETS = ("6m–1y", "1–5y", "6–10y", "≥11y")
 
 
 def age_bucket(years: int) -> str:
-    """汇总表 columns: 35岁及以下 / 36岁至45岁 / 46岁至60岁 / 61岁及以上."""
+    """汇总表 (seed 002 附件6) columns: 35岁及以下 / 36岁至45岁 / 46岁至60岁 / 61岁及以上.
+
+    The columns leave gaps (35 → 36) that only whole numbers close: pass full years (`age`), so 35 years
+    and 11 months is still "35岁及以下".
+    """
     if years <= 35:
         return AGE_BUCKETS[0]
     if years <= 45:
@@ -106,7 +110,10 @@ def age_bucket(years: int) -> str:
 
 
 def party_age_bucket(years: int | None) -> str | None:
-    """汇总表 columns: 1年以下 / 1年至5年 / 6年至10年 / 11年至20年 / 21年及以上 (None: probationary)."""
+    """汇总表 (seed 002 附件6) columns: 1年以下 / 1年至5年 / 6年至10年 / 11年至20年 / 21年及以上 (None: probationary).
+
+    Decided by full years (`party_age`): 5 years 6 months is "1年至5年", the 6th year starts at 6 full years.
+    """
     if years is None:
         return None
     if years < 1:
@@ -121,7 +128,13 @@ def party_age_bucket(years: int | None) -> str | None:
 
 
 def lost_time_bucket(lost: LostTime) -> str | None:
-    """汇总表 columns: 6个月以上不满1年 / 1年至5年 / 6年至10年 / 11年及以上 (None under six months)."""
+    """汇总表 (seed 002 附件6) columns: 6个月以上不满1年 / 1年至5年 / 6年至10年 / 11年及以上 (None under six months).
+
+    The columns leave gaps ("5 years 6 months" falls between 1年至5年 and 6年至10年); they are decided by
+    full years, as the form's whole-year labels read: 5 years 11 months is "1年至5年", 6 full years is
+    "6年至10年", 10 years 11 months is still "6年至10年". "6个月以上" counts six full months in (以上 includes
+    the number), so exactly 6 months is the first column.
+    """
     if lost.months < 6:
         return None
     years = lost.years

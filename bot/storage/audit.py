@@ -77,8 +77,9 @@ def verify_rows(key: bytes, rows: Iterable[tuple], head: tuple | None) -> list[A
     if problems:
         return problems
     if head is None:
-        if rows:
-            problems.append(AuditProblem(prev_id, "head", "the chain head is missing"))
+        # Database.open() seals the empty chain's head at creation, so even an empty log has one: a missing
+        # head means it was deleted (possibly with every row).
+        problems.append(AuditProblem(prev_id, "head", "the chain head is missing"))
         return problems
     last_id, last_hash, mac = head
     if not hmac.compare_digest(mac, head_mac(key, last_id, last_hash)):
