@@ -29,3 +29,91 @@ async def enqueue(tx: Tx, key: str, chat_id: int, kind: str, text: str,
 
 def payload_of(row: Any) -> dict[str, Any]:
     return json.loads(row["payload"])
+
+
+# --- Bulk enqueue and delivery bookkeeping (issue 4) -------------------------------------------------
+#
+# States: pending → sending (claimed by a sender) → sent | failed | blocked.  A row left in 'sending' by a
+# sender that died is put back to 'pending' by recover() at the next start and sent again: that is the
+# at-least-once window (Telegram accepted the message, our "sent" commit did not happen).
+
+
+def payload_json(text: str, buttons: list[list[dict[str, str]]] | None = None) -> str:
+    return json.dumps({"text": text, "buttons": buttons or []}, ensure_ascii=False)
+
+
+async def enqueue_many(tx: Tx, rows: list[tuple[str, int, str, str, str | None]],
+                       not_before: datetime | None = None) -> int:
+    """Queue many messages at once: rows of (key, chat_id, kind, payload_json, ref). Returns how many were new."""
+    if not rows:
+        return 0
+    before = await tx.fetchone("SELECT total_changes()")
+    at = utc_iso(not_before) if not_before else tx.now_iso
+    await tx.executemany(
+        "INSERT OR IGNORE INTO outbox (key, chat_id, kind, payload, ref, created_at, not_before)"
+        " VALUES (?,?,?,?,?,?,?)", [(k, c, kind, p, ref, tx.now_iso, at) for k, c, kind, p, ref in rows])
+    after = await tx.fetchone("SELECT total_changes()")
+    return int(after[0] - before[0])
+
+
+async def recover(tx: Tx) -> int:
+    """Put messages a dead sender had claimed back in the queue (they may have reached Telegram: resent)."""
+    cur = await tx.execute("UPDATE outbox SET state = 'pending', claimed_at = NULL WHERE state = 'sending'")
+    return cur.rowcount
+
+
+async def claim(tx: Tx, now: datetime, limit: int, busy_chats: set[int] | frozenset[int] = frozenset()) -> list[Any]:
+    """Claim the oldest due message of up to `limit` chats that are not busy, and mark them 'sending'.
+
+    One message per chat per claim keeps each chat's messages in order (the next one is claimed after
+    this one is done) and shares the sender between chats instead of draining one chat's backlog first.
+    """
+    rows = await tx.fetchall(
+        "SELECT o.id, o.chat_id, o.kind, o.payload, o.attempts, o.key FROM outbox o JOIN"
+        " (SELECT MIN(id) AS id FROM outbox WHERE state = 'pending' GROUP BY chat_id) f ON f.id = o.id"
+        " WHERE o.not_before <= ? ORDER BY o.id", (utc_iso(now),))
+    picked = [r for r in rows if r["chat_id"] not in busy_chats][:limit]
+    if picked:
+        await tx.executemany("UPDATE outbox SET state = 'sending', claimed_at = ?, attempts = attempts + 1"
+                             " WHERE id = ? AND state = 'pending'", [(tx.now_iso, r["id"]) for r in picked])
+    return picked
+
+
+async def mark_sent(tx: Tx, outbox_id: int, message_id: int | None) -> None:
+    await tx.execute("UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ?, last_error = NULL"
+                     " WHERE id = ?", (tx.now_iso, message_id, outbox_id))
+
+
+async def note_error(tx: Tx, outbox_id: int, error: str) -> None:
+    """A failed try that will be retried: count it and keep the error for operators."""
+    await tx.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                     (error[:500], outbox_id))
+
+
+async def release(tx: Tx, outbox_id: int, not_before: datetime, error: str) -> None:
+    """Give a message back to the queue to be tried again later (transient errors that outlived the retries)."""
+    await tx.execute("UPDATE outbox SET state = 'pending', claimed_at = NULL, not_before = ?, last_error = ?"
+                     " WHERE id = ?", (utc_iso(not_before), error[:500], outbox_id))
+
+
+async def mark_failed(tx: Tx, outbox_id: int, error: str) -> None:
+    """A permanent error (400 Bad Request: chat not found …): never retried."""
+    await tx.execute("UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", (error[:500], outbox_id))
+
+
+async def mark_chat_blocked(tx: Tx, chat_id: int, error: str) -> int:
+    """The chat blocked the bot: this message and every other one waiting for that chat are not sent."""
+    cur = await tx.execute("UPDATE outbox SET state = 'blocked', last_error = ? WHERE chat_id = ?"
+                           " AND state IN ('pending', 'sending')", (error[:500], chat_id))
+    return cur.rowcount
+
+
+async def next_due(db: Any) -> str | None:
+    """When the earliest pending message becomes due (UTC ISO), or None if nothing is pending."""
+    row = await db.fetchone("SELECT MIN(not_before) FROM outbox WHERE state = 'pending'")
+    return row[0] if row else None
+
+
+async def counts(db: Any) -> dict[str, int]:
+    rows = await db.fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+    return {r[0]: r[1] for r in rows}

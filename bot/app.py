@@ -1,0 +1,254 @@
+"""The python-telegram-bot Application: built once here, with everything the handlers rely on.
+
+- `build_application(...)` wires the token and Bot API URLs, Defaults (branch timezone, HTML parse
+  mode, no link previews), our SQLite persistence, PTB's AIORateLimiter, an update processor that
+  keeps one user's updates in order while different users run concurrently, HTTP/1.1 with
+  timeouts, the error handler and every handler module (`bot.handlers.register_all`).
+- Services, Settings and the Clock live on `app_state(app)` (a plain attribute of the
+  Application, never in bot_data, which is persisted).
+- `startup(app)` / `shutdown(app)` are the post_init / post_stop hooks (commands menu,
+  reminders); the e2e harness calls `startup(app, reminders=False)` itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.handlers.persistence import SqlitePersistence
+from bot.services.context import Services
+from bot.storage.db import Database
+
+log = logging.getLogger("bot.app")
+
+# Loggers that must never log below WARNING: httpx logs the token-bearing URL at INFO,
+# PTB logs whole updates (names, phone numbers, texts) at DEBUG.
+QUIET_LOGGERS = ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite")
+
+TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
+
+
+def quiet_libraries() -> None:
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Process-wide logging for `branchbot run`: our loggers at `level`, the libraries at WARNING."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_libraries()
+
+
+@dataclass
+class AppState:
+    """What handlers need besides Telegram: not persisted, rebuilt at every start."""
+
+    settings: Settings = field(repr=False)  # holds the token: never in a repr
+    services: Services
+    persistence: SqlitePersistence | None = None
+    # Unhandled exceptions (handlers, jobs, persistence): the e2e harness fails a test on any.
+    errors: list[BaseException] = field(default_factory=list)
+    # Anything a feature module wants to keep for the life of the process (not persisted).
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock
+
+
+class BranchApplication(Application):
+    """An Application with a typed, non-persisted `branch` attribute (see `app_state`)."""
+
+    branch: AppState
+
+
+def app_state(app: Application) -> AppState:
+    """The AppState of an Application built by `build_application`."""
+    state = getattr(app, "branch", None)
+    if state is None:
+        raise RuntimeError("this Application was not built by bot.app.build_application")
+    return state
+
+
+class PerUserOrderedProcessor(BaseUpdateProcessor):
+    """Updates of one user are processed in arrival order; different users concurrently.
+
+    PTB starts one task per update in arrival order; each takes its user's lock, and asyncio
+    locks are FIFO, so a user's second tap waits for the first to finish. Locks exist only while
+    a user has updates in flight (reference counted), so the table stays as small as the load.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256):
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[Any, list[Any]] = {}  # key -> [Lock, users in flight]
+
+    @staticmethod
+    def _key(update: object) -> Any:
+        if isinstance(update, Update):
+            if update.effective_user is not None:
+                return ("user", update.effective_user.id)
+            if update.effective_chat is not None:
+                return ("chat", update.effective_chat.id)
+        return None
+
+    async def do_process_update(self, update: object, coroutine: Any) -> None:
+        key = self._key(update)
+        if key is None:
+            await coroutine
+            return
+        entry = self._locks.get(key)
+        if entry is None:
+            entry = self._locks[key] = [asyncio.Lock(), 0]
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                await coroutine
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                self._locks.pop(key, None)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+def _where(exc: BaseException) -> str:
+    """Code locations of the traceback (file:line in function), without the exception's message."""
+    frames = traceback.extract_tb(exc.__traceback__)[-4:]
+    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in reversed(frames)) or "?"
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the exception type and update id only, record it, and apologise to the user in private."""
+    exc = context.error
+    if exc is None:
+        return
+    state = getattr(context.application, "branch", None)
+    if state is not None:
+        state.errors.append(exc)
+    update_id = update.update_id if isinstance(update, Update) else None
+    # No str(exc): messages of DomainErrors and BadRequests may quote what the user typed.
+    log.error("unhandled %s.%s in update %s at %s", type(exc).__module__, type(exc).__name__, update_id,
+              _where(exc))
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != ChatType.PRIVATE:
+        return
+    try:
+        from bot.handlers.common import translator_for_update
+
+        tr = await translator_for_update(update, context)
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except Exception:  # already answered, or too late: the apology below still goes out
+                pass
+        await context.bot.send_message(
+            update.effective_chat.id,
+            tr.gettext("Sorry, something went wrong on our side. Please try again, or send /cancel to start over."))
+    except Exception as second:  # the apology itself failed (Telegram down?): log, never loop
+        log.error("could not send the apology for update %s: %s", update_id, type(second).__name__)
+
+
+async def startup(app: Application, *, reminders: bool = True) -> None:
+    """post_init: publish the command menus, then start the reminders if that module exists."""
+    from bot.handlers import commands_menu
+
+    await commands_menu.publish_all(app)
+    if reminders:
+        module = _optional("bot.reminders")
+        start = getattr(module, "start_reminders", None) if module else None
+        if start is not None:
+            await start(app)
+
+
+async def shutdown(app: Application) -> None:
+    """post_stop: stop the reminders if they were started (after the updates stop, while the bot's
+    HTTP client is still open for a send in flight)."""
+    module = _optional("bot.reminders")
+    stop = getattr(module, "stop_reminders", None) if module else None
+    if stop is not None:
+        await stop(app)
+
+
+def _optional(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
+
+
+def file_url_for(base_url: str) -> str:
+    """The file download URL that goes with a Bot API URL (…/bot → …/file/bot)."""
+    if base_url.rstrip("/").endswith("/bot"):
+        return base_url.rstrip("/")[: -len("bot")] + "file/bot"
+    return TELEGRAM_FILE_URL
+
+
+def build_application(settings: Settings, db: Database, clock: Clock, *, token: str,
+                      base_url: str | None = None, base_file_url: str | None = None,
+                      rate_limiter: bool = True, persistence_interval: float = 1.0,
+                      max_concurrent_updates: int = 256) -> Application:
+    """The bot, ready for `initialize()` / `run_polling()`. `db` may still be unopened (it must be
+    open before `initialize()`, which loads the persisted conversations)."""
+    quiet_libraries()
+    state = AppState(settings=settings, services=Services(db=db, clock=clock))
+    persistence = SqlitePersistence(db, update_interval=persistence_interval, on_error=state.errors.append)
+    state.persistence = persistence
+    api_url = base_url or settings.telegram_api_base_url
+    builder = (
+        ApplicationBuilder()
+        .application_class(BranchApplication)
+        .token(token)
+        .base_url(api_url)
+        .base_file_url(base_file_url or settings.telegram_api_file_url or file_url_for(api_url))
+        .defaults(Defaults(tzinfo=ZoneInfo(settings.timezone), parse_mode=ParseMode.HTML,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .persistence(persistence)
+        .concurrent_updates(PerUserOrderedProcessor(max_concurrent_updates))
+        .http_version("1.1")
+        .get_updates_http_version("1.1")
+        .connection_pool_size(64)
+        .connect_timeout(10.0)
+        .read_timeout(15.0)
+        .write_timeout(30.0)
+        .pool_timeout(10.0)
+        .get_updates_connect_timeout(10.0)
+        .get_updates_read_timeout(15.0)
+        .get_updates_pool_timeout(10.0)
+        .post_init(startup)
+        .post_stop(shutdown)
+    )
+    if rate_limiter:
+        # Telegram: ~30 messages/s overall and 20/min per group. AIORateLimiter has no private-chat
+        # limiter; a reply and a menu in one second are fine there, and a 429 is retried.
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1,
+                                                      group_max_rate=20, group_time_period=60, max_retries=3))
+    app = builder.build()
+    app.branch = state  # type: ignore[attr-defined]
+    app.add_error_handler(on_error)
+    from bot.handlers import register_all
+
+    register_all(app)
+    return app

@@ -1,0 +1,261 @@
+"""Operator commands about people: import a roster, list and show members, invite, grant roles."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from bot.cli import CliError
+from bot.cli_admin import command, display_width, pad, parse_code, session
+from bot.domain.codes import ContactLevel, Role
+from bot.domain.phone import mask_mobile
+from bot.i18n import N_, Translator
+from bot.services import admin as admin_svc
+from bot.services import importing
+from bot.services.context import OPERATOR
+
+MAX_ERRORS_SHOWN = 200
+
+
+def mask_id_number(value: str | None) -> str:
+    """First 4 and last 4 characters visible (the CLI never prints a whole ID number)."""
+    if not value:
+        return "—"
+    return value[:4] + "*" * max(len(value) - 8, 0) + value[-4:]
+
+
+# --- import -------------------------------------------------------------------------------------------
+
+class ProgressLine:
+    """`\\r导入 3200/10000` on stderr, only when stderr is a terminal (cheap: called every few hundred rows)."""
+
+    def __init__(self, tr: Translator, stream: Any = None):
+        self.tr = tr
+        self.stream = stream or sys.stderr
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.shown = False
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        text = (self.tr.gettext(N_("Importing {done}/{total}"), done=done, total=total) if total
+                else self.tr.gettext(N_("Importing {done}"), done=done))
+        self.stream.write("\r" + text)
+        self.stream.flush()
+        self.shown = True
+
+    def end(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+@command
+async def cmd_import(args: argparse.Namespace) -> int:
+    async with session(args) as ctx:
+        tr = ctx.tr
+        path = Path(args.file)
+        if not path.is_file():
+            raise CliError(tr.gettext(N_("No such file: {path}"), path=str(path)))
+        progress = ProgressLine(tr)
+        try:
+            report = await importing.import_roster(ctx.svc, OPERATOR, path, args.branch, good_only=args.good_only,
+                                                   progress=progress)
+        finally:
+            progress.end()
+    for err in report.errors[:MAX_ERRORS_SHOWN]:
+        reason = err.error.localized(tr)
+        if err.header:
+            print(tr.gettext(N_("Row {row}, {column}: {reason}"), row=err.row, column=err.header, reason=reason))
+        else:
+            print(tr.gettext(N_("Row {row}: {reason}"), row=err.row, reason=reason))
+    if len(report.errors) > MAX_ERRORS_SHOWN:
+        print(tr.gettext(N_("… and {n} more errors"), n=len(report.errors) - MAX_ERRORS_SHOWN))
+    if report.ignored_columns:
+        print(tr.gettext(N_("Columns left out (not roster columns): {columns}"),
+                         columns="、".join(report.ignored_columns)))
+    good = report.rows - report.bad_rows
+    print(tr.gettext(N_("Read {rows} rows: {good} good, {bad} with errors."), rows=report.rows, good=good,
+                     bad=report.bad_rows))
+    if report.written:
+        print(tr.gettext(N_("Imported {n} members into {branch} (id {id})."), n=report.imported,
+                         branch=report.branch_name, id=report.branch_id))
+        return 0
+    if report.errors and not args.good_only:
+        print(tr.gettext(N_("Nothing was written: correct the rows above, or run again with --good-only to import"
+                            " the {good} good rows."), good=good))
+        return 1
+    print(tr.gettext(N_("Nothing was imported: the file has no good member rows.")))
+    return 1 if report.errors else 0
+
+
+# --- members ------------------------------------------------------------------------------------------
+
+@command
+async def cmd_member_list(args: argparse.Namespace) -> int:
+    from bot.storage.members import member_from_row
+
+    async with session(args) as ctx:
+        tr = ctx.tr
+        page = await admin_svc.list_members(ctx.svc, OPERATOR, args.branch, args.page)
+        if not page.rows:
+            print(tr.gettext(N_("No members")))
+            return 0
+        widths = (6, 12, 6, 20, 13, 10, 12)
+        heads = (tr.gettext(N_("ID")), tr.gettext(N_("Name")), tr.gettext(N_("Gender")),
+                 tr.gettext(N_("ID number")), tr.gettext(N_("Mobile")), tr.gettext(N_("Type")),
+                 tr.gettext(N_("Last contact")))
+        print("  ".join(pad(h, w) for h, w in zip(heads, widths)).rstrip())
+        for row in page.rows:
+            m = member_from_row(row)
+            cells = (str(m.id), m.name, m.gender.label(tr) if m.gender else "—", mask_id_number(m.id_number),
+                     mask_mobile(m.mobile) if m.mobile else "—", m.member_type.label(tr),
+                     row["last_contact_on"] or "—")
+            print("  ".join(pad(c, w) for c, w in zip(cells, widths)).rstrip())
+        print(tr.gettext(N_("Page {page} of {pages} ({total} members)"), page=page.page, pages=page.pages,
+                         total=page.total))
+    return 0
+
+
+@command
+async def cmd_member_show(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    async with session(args) as ctx:
+        tr = ctx.tr
+        view = await admin_svc.show_member(ctx.svc, OPERATOR, args.id)
+        m, row = view.member, view.row
+
+        def d(value: Any) -> str:
+            if value is None:
+                return "—"
+            return tr.date(value if isinstance(value, date) else date.fromisoformat(value))
+
+        def code(value: Any) -> str:
+            return value.label(tr) if value is not None else "—"
+
+        level = ContactLevel.by_code(row["contact_level"])
+        lines = [
+            (N_("Member"), f"{m.id}"),
+            (N_("Name"), m.name),
+            (N_("Gender"), code(m.gender)),
+            (N_("Ethnicity"), m.ethnicity or "—"),
+            (N_("Native place"), m.native_place or "—"),
+            (N_("Birth date"), d(m.birth_date)),
+            (N_("ID number"), mask_id_number(m.id_number)),
+            (N_("Mobile"), m.mobile or "—"),
+            (N_("Other contacts"), m.other_contacts or "—"),
+            (N_("Education"), code(m.education)),
+            (N_("Joined the Party"), d(m.joined_on)),
+            (N_("Confirmed as full member"), d(m.confirmed_on)),
+            (N_("Type"), m.member_type.label(tr)),
+            (N_("Party post"), code(m.party_post)),
+            (N_("Occupation"), code(m.occupation)),
+            (N_("Work unit"), m.work_unit or "—"),
+            (N_("Household registration"), m.household_register or "—"),
+            (N_("Residence"), m.residence or "—"),
+            (N_("Branch"), f"{view.branch.name} ({view.branch.id})" if view.branch else str(m.branch_id)),
+            (N_("Last organizational life"), d(row["last_meeting_on"])),
+            (N_("Last dues"), d(row["last_dues_on"])),
+            (N_("Last contact"), d(row["last_contact_on"])),
+            (N_("Contact level"), level.label(tr)),
+            (N_("Telegram account"), str(view.tg_id) if view.tg_id else tr.gettext(N_("not bound"))),
+            (N_("Remarks"), m.remarks or "—"),
+        ]
+        labels = [tr.gettext(label) for label, _ in lines]
+        width = max(display_width(x) for x in labels) + 2
+        for label, (_, value) in zip(labels, lines):
+            print(pad(label, width) + value)
+    return 0
+
+
+# --- invites and roles --------------------------------------------------------------------------------
+
+@command
+async def cmd_invite(args: argparse.Namespace) -> int:
+    async with session(args) as ctx:
+        tr = ctx.tr
+        username = (args.bot_username or ctx.settings.bot_username or "").strip().lstrip("@")
+        if not username:
+            raise CliError(tr.gettext(N_("The bot's username is not set: set BRANCHBOT_BOT_USERNAME or pass"
+                                         " --bot-username")))
+        if (args.member is None) == (args.role is None):
+            raise CliError(tr.gettext(N_("Give either --member ID or --role ROLE --org ID")))
+        role = parse_code(Role, args.role, tr) if args.role else None
+        if role is not None and args.org is None:
+            raise CliError(tr.gettext(N_("A role invite names the organization (--org)")))
+        invite = await admin_svc.create_invite(ctx.svc, OPERATOR, member_id=args.member, role=role,
+                                               org_id=args.org, days=args.days)
+        until = tr.datetime(invite.expires_at, tz=ctx.svc.clock.tz)
+        if invite.member_id is not None:
+            view = await admin_svc.show_member(ctx.svc, OPERATOR, invite.member_id)
+            print(tr.gettext(N_("One-time invite for member {name} (id {id}), valid until {until}:"),
+                             name=view.member.name, id=invite.member_id, until=until))
+        else:
+            org = await admin_svc.get_org(ctx.svc, invite.org_id)
+            print(tr.gettext(N_("One-time invite for the role {role} over {org} (id {id}), valid until {until}:"),
+                             role=role.label(tr), org=org.name, id=org.id, until=until))
+        print(f"https://t.me/{username}?start={invite.code}")
+    return 0
+
+
+@command
+async def cmd_grant(args: argparse.Namespace) -> int:
+    async with session(args) as ctx:
+        tr = ctx.tr
+        role = parse_code(Role, args.role, tr)
+        changed = await admin_svc.set_role(ctx.svc, OPERATOR, args.tg_id, role, args.org_id, revoke=args.revoke)
+        org = await admin_svc.get_org(ctx.svc, args.org_id)
+        params = dict(tg_id=args.tg_id, role=role.label(tr), org=org.name, id=org.id)
+        if args.revoke:
+            msg = N_("Revoked {role} over {org} (id {id}) from Telegram user {tg_id}") if changed else \
+                N_("Telegram user {tg_id} does not hold {role} over {org} (id {id})")
+        else:
+            msg = N_("Granted {role} over {org} (id {id}) to Telegram user {tg_id}") if changed else \
+                N_("Telegram user {tg_id} already holds {role} over {org} (id {id})")
+        print(tr.gettext(msg, **params))
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} < 1")
+    return value
+
+
+def register(sub: Any, h: Callable[..., str]) -> None:
+    p = sub.add_parser("import", help=h(N_("import a 支部党员名册 (.xlsx or .csv) into a branch")))
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--branch", type=int, required=True, metavar="ID", help=h(N_("the branch the members belong to")))
+    p.add_argument("--good-only", action="store_true",
+                   help=h(N_("import the good rows even if other rows have errors")))
+    p.set_defaults(func=cmd_import)
+
+    member = sub.add_parser("member", help=h(N_("look members up")))
+    member_sub = member.add_subparsers(dest="member_command", required=True)
+    p = member_sub.add_parser("list", help=h(N_("list members, a page at a time")))
+    p.add_argument("--branch", type=int, metavar="ID")
+    p.add_argument("--page", type=_positive, default=1, metavar="N")
+    p.set_defaults(func=cmd_member_list)
+    p = member_sub.add_parser("show", help=h(N_("one member's record (ID number masked)")))
+    p.add_argument("id", type=int, metavar="ID")
+    p.set_defaults(func=cmd_member_show)
+
+    p = sub.add_parser("invite", help=h(N_("a one-time invite link for a member or an officer")))
+    p.add_argument("--member", type=int, metavar="ID")
+    p.add_argument("--role", choices=[r.value for r in Role])
+    p.add_argument("--org", type=int, metavar="ID")
+    p.add_argument("--days", type=_positive, default=7, metavar="N", help=h(N_("days the invite stays valid")))
+    p.add_argument("--bot-username", metavar="NAME", help=h(N_("the bot's Telegram username")))
+    p.set_defaults(func=cmd_invite)
+
+    p = sub.add_parser("grant", help=h(N_("grant (or --revoke) a role over an organization")))
+    p.add_argument("tg_id", type=int, metavar="TG_ID")
+    p.add_argument("role", choices=[r.value for r in Role])
+    p.add_argument("org_id", type=int, metavar="ORG_ID")
+    p.add_argument("--revoke", action="store_true")
+    p.set_defaults(func=cmd_grant)
+

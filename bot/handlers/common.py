@@ -1,0 +1,510 @@
+"""The shared kit of every handler module: who is asking, in which language, and how to answer.
+
+Handler groups (see `bot.handlers.register_all`):
+    -100  the private-chat guard: any update from a group/channel gets a one-line refusal (if
+          addressed to the bot) and stops there, so no feature handler ever runs outside a private chat;
+          edited messages stop there too (an edit is not an answer to the current step)
+       0  every feature handler and ConversationHandler, in registration order (onboarding, profile,
+          commands_menu, member_*, secretary_*, reminders_settings), then the core catch-alls LAST in
+          group 0 (unknown command, stray text, expired buttons), so they only see what nobody took
+      1+  free for observers that must see every update (they do not stop anything)
+
+Callback data (≤ 64 bytes, build it with `cb()`, read it with `parse_cb()`), one prefix per owner:
+    c:   core (c:lang:<locale>, c:menu, c:me, c:card, c:cancel, c:noop)
+    m:   member report flows (the main menu sends m:menu:<outflow|returned|moved|work_unit|phone|abroad|
+         checkin|correction>)
+    s:   secretary flows (the main menu sends s:menu to officers)
+    r:   reminders
+Callback data is untrusted input: whatever id it carries, the service re-checks the caller.
+
+Handlers: decorate with `@private_only`, `@member_required`, `@officer_required` or `@with_ctx`;
+the decorated function receives `(update, context, ctx: HandlerCtx)`; decorators stack (the
+HandlerCtx is built once). Reply with `reply()` / `edit_or_reply()` (they answer the callback
+query), escape user text with `esc()`, and build conversations with `conversation()` (persistent,
+/cancel, timeout).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import math
+import warnings
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from telegram import (
+    InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import (
+    BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, ConversationHandler, TypeHandler,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.app import AppState, app_state
+from bot.config import Settings
+from bot.domain.codes import ReportKind, Role
+from bot.domain.errors import DomainError
+from bot.i18n import DEFAULT_LOCALE, N_, SUPPORTED, Translator, normalize_locale, translator
+from bot.services.context import Actor, Services, actor_for
+from bot.storage import users as user_repo
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+CALLBACK_DATA_MAX = 64
+MESSAGE_MAX = 4096
+CANCEL = "c:cancel"
+NOOP = "c:noop"
+MENU = "c:menu"
+CONVERSATION_TIMEOUT = 15 * 60  # seconds
+OFFICER_ROLES = (Role.SECRETARY, Role.ORGANIZER, Role.COMMITTEE)
+
+# The member flows' menu actions (callback data m:menu:<action>) and their button labels.
+MEMBER_ACTIONS: tuple[tuple[str, ReportKind], ...] = (
+    ("outflow", ReportKind.OUTFLOW), ("returned", ReportKind.RETURNED), ("moved", ReportKind.MOVED),
+    ("work_unit", ReportKind.WORK_UNIT), ("phone", ReportKind.PHONE), ("abroad", ReportKind.ABROAD),
+    ("checkin", ReportKind.CHECK_IN),
+)
+
+# Messages the core shows from several places.
+INVITE_HINT = N_("This bot serves the members of a Party branch. To use it, ask your branch secretary for an "
+                 "invite link and open it.")
+GROUP_REFUSAL = N_("I only answer in a private chat with me, to keep personal data out of groups.")
+NOT_AVAILABLE = N_("This is not available to you.")
+NOT_A_MEMBER = N_("Your account is not linked to a member record. Ask your branch secretary for a member invite.")
+
+
+# ---- services and settings ------------------------------------------------------------------------
+
+def state_of(context: Context) -> AppState:
+    """The AppState of the running Application (services, settings, errors)."""
+    return app_state(context.application)
+
+
+def services_of(context: Context) -> Services:
+    """The use cases' Services(db, clock) of this Application."""
+    return state_of(context).services
+
+
+def settings_of(context: Context) -> Settings:
+    return state_of(context).settings
+
+
+# ---- who is asking, in which language ---------------------------------------------------------------
+
+def resolve_locale(override: str | None, language_code: str | None, default: str) -> str:
+    """The /lang override, else Telegram's language_code (zh-hans, zh-hant, zh, en-us …), else the default."""
+    if override in SUPPORTED:
+        return override  # type: ignore[return-value]
+    if language_code and language_code.strip().lower()[:2] in ("zh", "en"):
+        return normalize_locale(language_code)
+    return default if default in SUPPORTED else DEFAULT_LOCALE
+
+
+@dataclass
+class HandlerCtx:
+    """Everything a handler needs about the update's sender, built once per handler call."""
+
+    services: Services
+    settings: Settings
+    actor: Actor
+    tr: Translator
+    locale: str
+    chat_is_private: bool
+    user_id: int | None
+    chat_id: int | None
+    answered: bool = False   # the callback query was answered (reply/edit_or_reply/answer do it)
+
+    @property
+    def db(self) -> Any:
+        return self.services.db
+
+    @property
+    def clock(self) -> Any:
+        return self.services.clock
+
+    @property
+    def is_bound(self) -> bool:
+        """A member record or a role: the user came in through an invite."""
+        return self.actor.member_id is not None or bool(self.actor.roles)
+
+    @property
+    def is_officer(self) -> bool:
+        return any(role in OFFICER_ROLES for role, _org in self.actor.roles)
+
+    def _(self, message: str, **params: Any) -> str:
+        return self.tr.gettext(message, **params)
+
+    def error_text(self, err: DomainError) -> str:
+        """A DomainError in the user's language (its params may be user text: escaped)."""
+        safe = {k: esc(v) if isinstance(v, str) else v for k, v in err.params.items()}
+        return self.tr.gettext(err.message, **safe)
+
+
+async def ctx_of(update: Update, context: Context) -> HandlerCtx:
+    """Build the HandlerCtx: actor (roles, member), locale, translator. Remembers the language
+    Telegram reports (one write only when it changed) and clears a stale "blocked" mark."""
+    state = state_of(context)
+    services, settings = state.services, state.settings
+    user = update.effective_user
+    chat = update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    if user is None:
+        actor = Actor(label="anonymous")
+        locale = resolve_locale(None, None, settings.default_language)
+        return HandlerCtx(services, settings, actor, translator(locale), locale, private, None,
+                          chat.id if chat else None)
+    db = services.db
+    row = await db.fetchone("SELECT locale, lang_code, blocked_at FROM users WHERE tg_id = ?", (user.id,))
+    if row is None:
+        actor = Actor(label=f"tg:{user.id}", tg_id=user.id)
+    else:
+        actor = await actor_for(db, user.id)
+    override = row[0] if row else None
+    locale = resolve_locale(override, user.language_code, settings.default_language)
+    record_language = bool(user.language_code) and (row is None or row[1] != user.language_code)
+    # Writing or tapping means they unblocked us (a my_chat_member "kicked" update must not count).
+    unblocked = row is not None and bool(row[2]) and (update.message is not None or update.callback_query is not None)
+    if private and (record_language or unblocked):
+        async with db.write(actor.label) as tx:
+            if record_language:
+                await user_repo.seen(tx, user.id, user.language_code)
+            if unblocked:
+                await user_repo.set_blocked(tx, user.id, False)
+    return HandlerCtx(services, settings, actor, translator(locale), locale, private, user.id,
+                      chat.id if chat else None)
+
+
+async def translator_for_update(update: Update, context: Context) -> Translator:
+    """The sender's translator without side effects (for the error handler)."""
+    settings = settings_of(context)
+    user = update.effective_user
+    override = None
+    if user is not None:
+        row = await services_of(context).db.fetchone("SELECT locale FROM users WHERE tg_id = ?", (user.id,))
+        override = row[0] if row else None
+    return translator(resolve_locale(override, user.language_code if user else None, settings.default_language))
+
+
+# ---- decorators -----------------------------------------------------------------------------------
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+CtxHandler = Callable[[Update, Context, HandlerCtx], Awaitable[Any]]
+
+
+def with_ctx(fn: CtxHandler) -> Callable[..., Awaitable[Any]]:
+    """Pass the HandlerCtx as third argument (built once even when decorators stack)."""
+
+    @functools.wraps(fn)
+    async def wrapper(update: Update, context: Context, ctx: HandlerCtx | None = None) -> Any:
+        return await fn(update, context, ctx or await ctx_of(update, context))
+
+    return wrapper
+
+
+def private_only(fn: CtxHandler) -> Callable[..., Awaitable[Any]]:
+    """In a group or channel: a one-line localized refusal and nothing else (returns None)."""
+
+    @functools.wraps(fn)
+    async def wrapper(update: Update, context: Context, ctx: HandlerCtx | None = None) -> Any:
+        ctx = ctx or await ctx_of(update, context)
+        if not ctx.chat_is_private:
+            await refuse_in_group(update, ctx)
+            return None
+        return await fn(update, context, ctx)
+
+    return wrapper
+
+
+def member_required(fn: CtxHandler) -> Callable[..., Awaitable[Any]]:
+    """Private chat and a member record bound to this Telegram account. A stranger learns only how
+    to get an invite; an officer without a member record is told so."""
+
+    @private_only
+    @functools.wraps(fn)
+    async def wrapper(update: Update, context: Context, ctx: HandlerCtx) -> Any:
+        if ctx.actor.member_id is None:
+            await reply(update, ctx, ctx._(NOT_A_MEMBER) if ctx.is_bound else ctx._(INVITE_HINT))
+            return None
+        return await fn(update, context, ctx)
+
+    return wrapper
+
+
+def officer_required(fn: CtxHandler) -> Callable[..., Awaitable[Any]]:
+    """Private chat and a secretary / organizer / committee role somewhere. Others get a refusal
+    that reveals nothing (strangers: the invite hint). Services still check the branch of each record."""
+
+    @private_only
+    @functools.wraps(fn)
+    async def wrapper(update: Update, context: Context, ctx: HandlerCtx) -> Any:
+        if not ctx.is_officer:
+            await reply(update, ctx, ctx._(NOT_AVAILABLE) if ctx.is_bound else ctx._(INVITE_HINT))
+            return None
+        return await fn(update, context, ctx)
+
+    return wrapper
+
+
+async def refuse_in_group(update: Update, ctx: HandlerCtx) -> None:
+    """The one-line refusal for groups (a callback query gets it as its answer, no message)."""
+    if update.callback_query is not None:
+        await answer(update, ctx, ctx._(GROUP_REFUSAL))
+        return
+    if update.effective_chat is not None:
+        await update.effective_chat.send_message(ctx._(GROUP_REFUSAL))
+
+
+# ---- text ------------------------------------------------------------------------------------------
+
+def esc(text: Any) -> str:
+    """Escape user text for parse_mode HTML (every message is HTML: see bot.app Defaults)."""
+    return html.escape("" if text is None else str(text), quote=False)
+
+
+def short(text: Any, limit: int = 60) -> str:
+    """Plain text cut to `limit` characters with an ellipsis (cut BEFORE escaping)."""
+    s = "" if text is None else " ".join(str(text).split())
+    return s if len(s) <= limit else s[: max(limit - 1, 0)] + "…"
+
+
+# ---- callback data ---------------------------------------------------------------------------------
+
+def cb(prefix: str, *parts: Any) -> str:
+    """Callback data `prefix:part:part…`; raises ValueError beyond Telegram's 64 bytes."""
+    data = ":".join([prefix, *(str(p) for p in parts)])
+    if len(data.encode("utf-8")) > CALLBACK_DATA_MAX:
+        raise ValueError(f"callback data over {CALLBACK_DATA_MAX} bytes: {data[:20]}…")
+    return data
+
+
+def parse_cb(data: str | None) -> list[str]:
+    """The parts of callback data (untrusted: validate each before use)."""
+    return (data or "").split(":")
+
+
+def int_part(parts: Sequence[str], index: int) -> int | None:
+    """parts[index] as an int, or None when missing or not a number (forged data)."""
+    try:
+        return int(parts[index])
+    except (IndexError, ValueError):
+        return None
+
+
+# ---- keyboards -------------------------------------------------------------------------------------
+
+Button = tuple[str, str] | InlineKeyboardButton
+Rows = Sequence[Sequence[Button]]
+
+
+def keyboard(rows: Rows) -> InlineKeyboardMarkup:
+    """InlineKeyboardMarkup from rows of (label, callback data) tuples (or ready buttons)."""
+    out = []
+    for row in rows:
+        buttons = []
+        for item in row:
+            if isinstance(item, InlineKeyboardButton):
+                buttons.append(item)
+                continue
+            label, data = item
+            if len(data.encode("utf-8")) > CALLBACK_DATA_MAX:
+                raise ValueError(f"callback data over {CALLBACK_DATA_MAX} bytes: {data[:20]}…")
+            buttons.append(InlineKeyboardButton(label, callback_data=data))
+        if buttons:
+            out.append(buttons)
+    return InlineKeyboardMarkup(out)
+
+
+def _markup(kb: Any) -> Any:
+    if kb is None or isinstance(kb, (InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove)):
+        return kb
+    return keyboard(kb)
+
+
+def confirm_keyboard(tr: Translator, yes_data: str, no_data: str = CANCEL) -> list[list[tuple[str, str]]]:
+    """One row: ✅ Confirm / ✖ Cancel."""
+    return [[(tr.gettext("✅ Confirm"), yes_data), (tr.gettext("✖ Cancel"), no_data)]]
+
+
+def back_cancel_row(tr: Translator, back_data: str | None) -> list[tuple[str, str]]:
+    """« Back (when there is a previous step) and ✖ Cancel."""
+    row = [(tr.gettext("« Back"), back_data)] if back_data else []
+    return [*row, (tr.gettext("✖ Cancel"), CANCEL)]
+
+
+def paginate(items: Sequence[Any], page: int, per_page: int, render_line: Callable[[Any], str], cb_prefix: str,
+             *, header: str = "", empty: str = "—", item_button: Callable[[Any], tuple[str, str]] | None = None,
+             limit: int = MESSAGE_MAX) -> tuple[str, list[list[tuple[str, str]]]]:
+    """One page of a list: (HTML text under `limit` characters, keyboard rows).
+
+    render_line returns one HTML line per item (escape user text, keep it short: `short()`);
+    item_button optionally gives each item a button row; the last row navigates with
+    `cb(cb_prefix, page)`. `page` is 0-based and clamped (a forged page number is harmless).
+    """
+    pages = max(1, math.ceil(len(items) / per_page)) if per_page > 0 else 1
+    page = min(max(page, 0), pages - 1)
+    chunk = list(items[page * per_page:(page + 1) * per_page])
+    lines = [render_line(item) for item in chunk] or [empty]
+    head = header + "\n" if header else ""
+    budget = limit - len(head) - 16
+    text_lines: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > budget:  # never cut inside a line (HTML stays well-formed)
+            text_lines.append("…")
+            break
+        text_lines.append(line)
+        used += len(line) + 1
+    rows: list[list[tuple[str, str]]] = []
+    if item_button is not None:
+        rows.extend([item_button(item)] for item in chunk[: len(text_lines)])
+    if pages > 1:
+        nav: list[tuple[str, str]] = []
+        if page > 0:
+            nav.append(("‹", cb(cb_prefix, page - 1)))
+        nav.append((f"{page + 1}/{pages}", NOOP))
+        if page < pages - 1:
+            nav.append(("›", cb(cb_prefix, page + 1)))
+        rows.append(nav)
+    return head + "\n".join(text_lines), rows
+
+
+def menu_rows(ctx: HandlerCtx) -> list[list[tuple[str, str]]]:
+    """The main menu: the member's reports (m:menu:*), my record and card, and officers' work (s:menu)."""
+    rows: list[list[tuple[str, str]]] = []
+    if ctx.actor.member_id is not None:
+        buttons = [(kind.label(ctx.tr), cb("m:menu", action)) for action, kind in MEMBER_ACTIONS]
+        rows.extend(buttons[i:i + 2] for i in range(0, len(buttons), 2))
+        rows.append([(ctx._("My record"), "c:me"), (ctx._("Contact card"), "c:card")])
+    if ctx.is_officer:
+        rows.append([(ctx._("Branch work"), "s:menu")])
+    return rows
+
+
+async def send_menu(update: Update, ctx: HandlerCtx, text: str | None = None, *, edit: bool = False) -> None:
+    """Show the main menu (a stranger gets the invite hint instead)."""
+    if not ctx.is_bound:
+        await reply(update, ctx, ctx._(INVITE_HINT))
+        return
+    body = text or ctx._("What would you like to do?")
+    if edit:
+        await edit_or_reply(update, ctx, body, menu_rows(ctx))
+    else:
+        await reply(update, ctx, body, menu_rows(ctx))
+
+
+# ---- answering -------------------------------------------------------------------------------------
+
+async def answer(update: Update, ctx: HandlerCtx, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer the callback query once (no-op for messages or when already answered)."""
+    query = update.callback_query
+    if query is None or ctx.answered:
+        return
+    ctx.answered = True
+    await query.answer(text=text, show_alert=alert)
+
+
+async def reply(update: Update, ctx: HandlerCtx, text: str, keyboard: Any = None) -> Message:
+    """Send a new message to the update's chat (HTML; escape user text with esc()). Answers a callback query."""
+    await answer(update, ctx)
+    chat = update.effective_chat
+    assert chat is not None
+    return await chat.send_message(text, reply_markup=_markup(keyboard))
+
+
+_EDIT_FALLBACK = ("message can't be edited", "message to edit not found", "there is no text in the message")
+
+
+async def edit_or_reply(update: Update, ctx: HandlerCtx, text: str, keyboard: Any = None, *,
+                        answer_text: str | None = None) -> Message | bool:
+    """Edit the message whose button was pressed (or reply when there is none or it cannot be
+    edited). "Message is not modified" is not an error. Always answers the callback query."""
+    query = update.callback_query
+    if query is None:
+        return await reply(update, ctx, text, keyboard)
+    await answer(update, ctx, answer_text)
+    markup = _markup(keyboard)
+    message = query.message
+    if isinstance(message, Message) and (markup is None or isinstance(markup, InlineKeyboardMarkup)):
+        try:
+            return await query.edit_message_text(text, reply_markup=markup)
+        except BadRequest as exc:
+            reason = str(exc).lower()
+            if "not modified" in reason:
+                return message
+            if not any(s in reason for s in _EDIT_FALLBACK):
+                raise
+    return await reply(update, ctx, text, keyboard)
+
+
+# ---- conversations ---------------------------------------------------------------------------------
+
+async def _end(update: Update, context: Context, ctx: HandlerCtx, draft_key: str, message: str) -> int:
+    if isinstance(context.user_data, dict):
+        context.user_data.pop(draft_key, None)
+    body = ctx._(message)
+    if update.callback_query is not None:
+        await edit_or_reply(update, ctx, body, [[(ctx._("Menu"), MENU)]] if ctx.is_bound else None)
+    else:
+        await reply(update, ctx, body, ReplyKeyboardRemove())
+    return ConversationHandler.END
+
+
+def cancel_handlers(draft_key: str) -> list[BaseHandler]:
+    """The standard fallbacks: /cancel and the ✖ Cancel button (c:cancel) end the conversation and
+    drop `context.user_data[draft_key]`."""
+
+    @with_ctx
+    async def cancelled(update: Update, context: Context, ctx: HandlerCtx) -> int:
+        return await _end(update, context, ctx, draft_key, N_("Cancelled. Nothing was saved."))
+
+    return [CommandHandler("cancel", cancelled), CallbackQueryHandler(cancelled, pattern=f"^{CANCEL}$")]
+
+
+def timeout_handler(draft_key: str, minutes: int) -> BaseHandler:
+    """ConversationHandler.TIMEOUT: a polite note, the draft dropped."""
+
+    @with_ctx
+    async def timed_out(update: Update, context: Context, ctx: HandlerCtx) -> None:
+        if isinstance(context.user_data, dict):
+            context.user_data.pop(draft_key, None)
+        if ctx.chat_id is not None and ctx.chat_is_private:
+            await context.bot.send_message(ctx.chat_id, ctx.tr.ngettext(
+                "This conversation was closed after {n} minute without an answer. Nothing unconfirmed was "
+                "saved; send /start to begin again.",
+                "This conversation was closed after {n} minutes without an answer. Nothing unconfirmed was "
+                "saved; send /start to begin again.", minutes), reply_markup=ReplyKeyboardRemove())
+
+    return TypeHandler(Update, timed_out)
+
+
+def conversation(name: str, entry_points: list[BaseHandler], states: dict[object, list[BaseHandler]], *,
+                 fallbacks: Iterable[BaseHandler] = (), timeout: float | None = CONVERSATION_TIMEOUT,
+                 draft_key: str | None = None, allow_reentry: bool = True) -> ConversationHandler:
+    """A persistent ConversationHandler (state saved in SQLite under `name`) with the standard
+    /cancel and ✖ Cancel fallbacks, a polite timeout, and the draft kept in
+    `context.user_data[draft_key or name]` (JSON-able values only: see bot.handlers.persistence).
+    States must be ints or strs."""
+    key = draft_key or name
+    all_states = dict(states)
+    if timeout:
+        all_states[ConversationHandler.TIMEOUT] = [timeout_handler(key, max(1, int(timeout // 60)))]
+    with warnings.catch_warnings():
+        # "CallbackQueryHandler will not be tracked for every message": we track per user and chat on purpose.
+        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
+        return ConversationHandler(
+            entry_points=entry_points, states=all_states, fallbacks=[*cancel_handlers(key), *fallbacks],
+            name=name, persistent=True, allow_reentry=allow_reentry, conversation_timeout=timeout or None,
+        )
+
+
+def draft(context: Context, key: str) -> dict[str, Any]:
+    """The conversation's draft dict in user_data (created empty)."""
+    data = context.user_data
+    assert isinstance(data, dict)
+    return data.setdefault(key, {})

@@ -1,0 +1,192 @@
+"""Logging a search attempt (联系查找, seed 000 记录表) as a guided conversation, and a member's search record.
+
+member (typed name, or the 失联 list) → date → method → whom contacted → their phone (optional) →
+narrative → result → co-signers (≥2 full members, the secretary pre-ticked; seed 000 note 4) →
+summary → saved on the member's open lost-contact case. "Reached" offers contact regained next.
+
+This module also registers the ONE conversation of all secretary flows (see secretary_steps).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.domain.codes import ContactLevel, SearchMethod, SearchResult
+from bot.domain.errors import DomainError
+from bot.handlers import commands_menu
+from bot.handlers.common import Context, HandlerCtx, cb, edit_or_reply, esc, int_part, officer_required, parse_cb, short
+from bot.handlers.secretary_members import FIND_FLOW, LEVEL_ICON
+from bot.handlers.secretary_steps import (
+    CHECKLIST, CHOICE, DATE, PICK, TEXT, Flow, Item, Step, build_conversation, date_text, field, line, menu_button,
+    refuse,
+)
+from bot.i18n import N_
+from bot.services import roster, search
+
+PICK_LIMIT = 500   # candidates offered in a picker (paged ten at a time)
+
+
+# ---- picking a member (shared with the record flows) ----------------------------------------------
+
+def member_items(summaries: list[roster.MemberSummary]) -> list[Item]:
+    return [(s.id, f"{LEVEL_ICON[s.level]} {short(s.name, 30)}") for s in summaries]
+
+
+async def pick_member_items(ctx: HandlerCtx, draft: dict, query: str | None, *,
+                            default_level: ContactLevel | None = None) -> tuple[str, list[Item]]:
+    """Members matching a typed name; with no name yet, the 失联 list (or everyone) to tap."""
+    if query:
+        page = await roster.list_members(ctx.services, ctx.actor, 0, name=query, size=PICK_LIMIT)
+        head = ctx._("Members named “{name}”: {n}. Tap one, or type another name.", name=esc(query), n=page.total)
+        return head, member_items(page.items)
+    if default_level is not None:
+        page = await roster.out_of_contact(ctx.services, ctx.actor, default_level, 0, size=PICK_LIMIT)
+        head = ctx._("Lost contact (失联): {n}. Tap one, or type a name to search all members.", n=page.total)
+        return head, member_items(page.items)
+    page = await roster.list_members(ctx.services, ctx.actor, 0, size=PICK_LIMIT)
+    return ctx._("Tap a member, or type a name:"), member_items(page.items)
+
+
+async def accept_member(ctx: HandlerCtx, draft: dict, member_id: Any) -> None:
+    """The picked member, re-checked (a forged id gets the plain refusal)."""
+    member = await roster.visible_member(ctx.services, ctx.actor, member_id)
+    draft.update(member_id=member.id, member_name=member.name, branch_id=member.branch_id)
+
+
+async def preset_member(ctx: HandlerCtx, draft: dict, member_id: int) -> None:
+    await accept_member(ctx, draft, member_id)
+    draft["_fixed"] = True
+
+
+def member_step(**kw: Any) -> Step:
+    level = kw.pop("default_level", None)
+    return Step("member_id", PICK, N_("Which member? Type the name (or a part of it), or tap below."),
+                items=lambda ctx, d, q: pick_member_items(ctx, d, q, default_level=level),
+                accept=accept_member, skip_if=lambda d: bool(d.get("_fixed")), **kw)
+
+
+# ---- the search attempt -----------------------------------------------------------------------------
+
+async def signer_items(ctx: HandlerCtx, draft: dict, _query: str | None) -> tuple[str, list[Item]]:
+    people = await roster.signable_members(ctx.services, ctx.actor, int(draft["branch_id"]))
+    items = [(p.id, short(p.name, 20)) for p in people if p.id != draft.get("member_id")]
+    return ctx._("Who signs this record? At least two full members (正式党员), you included."), items
+
+
+def preset_signers(ctx: HandlerCtx, draft: dict, items: list[Item]) -> list[int]:
+    own = ctx.actor.member_id
+    return [own] if own is not None and own in {i for i, _l in items} else []
+
+
+async def accept_signers(ctx: HandlerCtx, draft: dict, ticked: Any) -> None:
+    draft["signer_ids"] = await search.check_signers(ctx.services, ctx.actor, int(draft["member_id"]), list(ticked))
+    _head, items = await signer_items(ctx, draft, None)
+    names = dict(items)
+    draft["signer_names"] = [names.get(i, "?") for i in draft["signer_ids"]]
+
+
+
+
+def search_summary(ctx: HandlerCtx, d: dict) -> list[str]:
+    return [
+        line(ctx, N_("Member"), d.get("member_name")),
+        field(ctx, N_("Date"), date_text(ctx, d.get("on"))),
+        field(ctx, N_("Method"), SearchMethod(d["method"]).label(ctx.tr) if d.get("method") else "—"),
+        line(ctx, N_("Contacted"), d.get("contacted")),
+        line(ctx, N_("Their phone"), d.get("contact_phone")),
+        field(ctx, N_("What happened"), "\n" + esc(d.get("narrative") or "—")),
+        field(ctx, N_("Result"), SearchResult(d["result"]).label(ctx.tr) if d.get("result") else "—"),
+        line(ctx, N_("Signed by"), "、".join(d.get("signer_names") or [])),
+    ]
+
+
+async def save_search(ctx: HandlerCtx, d: dict, _user_data: dict) -> tuple[str, list]:
+    logged = await search.log_search_attempt(ctx.services, ctx.actor, {
+        "member_id": d["member_id"], "on": d["on"], "method": d["method"], "contacted": d["contacted"],
+        "contact_phone": d.get("contact_phone"), "narrative": d["narrative"], "result": d["result"],
+        "signer_ids": d.get("signer_ids") or []})
+    text = ctx._("Saved: search attempt no. {n} for {name}.", n=logged.attempt_no, name=esc(d["member_name"]))
+    if logged.case_opened:
+        text += "\n" + ctx._("A lost-contact case was opened for this member.")
+    rows: list[list[tuple[str, str]]] = []
+    if d["result"] == SearchResult.REACHED.value:
+        text += "\n" + ctx._("You reached the member: record the contact regained now?")
+        rows.append([(ctx._("🤝 Record contact regained"), cb("s:go:rg", d["member_id"]))])
+    rows.append([(ctx._("Open the member"), cb("s:m", d["member_id"])), *menu_button(ctx)])
+    return text, rows
+
+
+SEARCH_FLOW = Flow(
+    code="ss", title=N_("Search attempt (联系查找)"), command="search", start_with=preset_member,
+    aliases={"date": "on", "member": "member_id"},
+    steps=[
+        member_step(default_level=ContactLevel.LOST),
+        Step("on", DATE, N_("When was the search made? Tap Today, or type a date (2026-11-20, 2026年11月20日, "
+                             "yesterday).")),
+        Step("method", CHOICE, N_("How did you search?"), options=lambda d: list(SearchMethod)),
+        Step("contacted", TEXT, N_("Whom did you contact? (e.g. 办公室办事员陈XX; at most {max} characters)"),
+             max_len=200),
+        Step("contact_phone", TEXT, N_("Their phone number (a landline is fine), or Skip:"), optional=True,
+             max_len=40),
+        Step("narrative", TEXT, N_("What happened? Describe the search: the process, whom you asked, what you "
+                                   "learned (at most {max} characters)."), max_len=2000, multiline=True),
+        Step("result", CHOICE, N_("The result:"), options=lambda d: list(SearchResult)),
+        Step("signer_ids", CHECKLIST, N_("Tick the signers, then tap Done."), items=signer_items,
+             preset=preset_signers, accept=accept_signers),
+    ],
+    summary=search_summary, save=save_search)
+
+
+# ---- the member's search record ---------------------------------------------------------------------
+
+HISTORY_SHOWN = 5
+
+
+@officer_required
+async def search_record(update: Update, context: Context, ctx: HandlerCtx) -> None:
+    """s:sh:<member id>: the last attempts as the 记录表 lists them (第X次联系查找情况)."""
+    parts = parse_cb(update.callback_query.data)
+    member_id = int_part(parts, 2) if len(parts) == 3 else None
+    try:
+        member = await roster.visible_member(ctx.services, ctx.actor, member_id)
+        records = await search.attempt_records(ctx.services, ctx.actor, member.id)
+    except DomainError as err:
+        return await refuse(update, ctx, err)
+    _ = ctx._
+    lines = ["<b>" + _("Search record of {name}", name=esc(member.name)) + f"</b> ({len(records)})"]
+    if not records:
+        lines.append(_("No search attempts yet."))
+    elif len(records) > HISTORY_SHOWN:
+        lines.append(_("The last {n} attempts:", n=HISTORY_SHOWN))
+    for rec in records[-HISTORY_SHOWN:]:
+        a = rec.attempt
+        lines.append("")
+        lines.append(_("<b>No. {n}</b> · {date} · {method} · {result}", n=rec.number, date=date_text(ctx, a.on.isoformat()),
+                       method=a.method.label(ctx.tr), result=a.result.label(ctx.tr)))
+        who = esc(short(a.contacted, 80)) + (f" ({esc(short(a.contact_phone, 40))})" if a.contact_phone else "")
+        lines.append(field(ctx, N_("Contacted"), who))
+        lines.append(esc(short(a.narrative, 400)))
+        lines.append(field(ctx, N_("Signed by"), "、".join(esc(short(n, 20)) for n in rec.signer_names)))
+    rows = [[(_("📝 Log a search attempt"), cb("s:go:ss", member.id))],
+            [(_("« Back to the member"), cb("s:m", member.id)), *menu_button(ctx)]]
+    await edit_or_reply(update, ctx, "\n".join(lines), rows)
+
+
+# ---- wiring ----------------------------------------------------------------------------------------
+
+FLOW_COMMANDS = (
+    ("find", N_("Find a member by name")),
+    ("search", N_("Log a search attempt (联系查找)")),
+)
+
+
+def register(app: Application) -> None:
+    from bot.handlers import secretary_records
+
+    app.add_handler(build_conversation([FIND_FLOW, SEARCH_FLOW, *secretary_records.FLOWS]))
+    app.add_handler(CallbackQueryHandler(search_record, pattern=r"^s:sh:"))
+    for command, description in FLOW_COMMANDS:
+        commands_menu.add_command(command, description)

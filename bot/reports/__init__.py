@@ -1,0 +1,1 @@
+"""The official forms: blank templates to fill in, readers for filled-in rosters, and form writers."""

@@ -1,0 +1,135 @@
+"""The scan's checks beyond contact levels: transfers without 回执, idle cases, flow members, the 2019 rule.
+
+Each item is reminded once per period: a transfer once (transfers.flagged_on), an idle case once per
+idle period (reminder_marks "case_idle:<case>:<due>"), a flow member once per month ("flow:<member>:
+<YYYY-MM>"), a suspended member once ahead of the removal date and once when it is due.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Sequence
+
+from bot.domain.codes import PolicyVersion, SpecialStatus
+from bot.domain.disposition import removal_due_on
+from bot.services.scan_batch import Batch, Recipient, ScanRun, locale_of
+from bot.services.scan_messages import (
+    LINE_CASE_ATTEMPT, LINE_CASE_NO_ATTEMPT, LINE_LAST_CONTACT, LINE_NO_CONTACT, LINE_REMOVAL, LINE_TRANSFER, line,
+)
+from bot.services.scan_settings import ReminderSettings
+from bot.storage import scan_repo
+
+
+async def transfers_without_receipt(run: ScanRun, conf: ReminderSettings, today: date,
+                                    org_ids: Sequence[int] | None) -> None:
+    """Seed 000 step 10: a transfer out with no 回执 after N days — confirm with the receiving organization;
+    the member is marked 口袋党员 risk (special_statuses gets "pocket", audited)."""
+    cut = today - timedelta(days=conf.receipt_days)
+    while True:
+        async with run.tx() as tx:
+            rows = await scan_repo.transfers_due(tx, cut, org_ids, run.chunk)
+            if rows:
+                await scan_repo.flag_transfers(tx, [r["id"] for r in rows], today)
+                marked = await scan_repo.mark_pocket(tx, sorted({r["member_id"] for r in rows}),
+                                                     SpecialStatus.POCKET.value)
+                audits = [("transfer", r["id"], "no_receipt", None,
+                           {"flagged_on": today.isoformat(), "sent_on": r["sent_on"], "member_id": r["member_id"]})
+                          for r in rows]
+                audits += [("member", mid, "pocket_risk", None, {"special_status_added": SpecialStatus.POCKET.value})
+                           for mid in marked]
+                await tx.audit_many(audits)
+                batch, flags = Batch(today), []
+                for r in rows:
+                    flag = run.flag("transfer_no_receipt", r["branch_id"], member_id=r["member_id"], name=r["name"],
+                                    detail={"transfer_id": r["id"], "sent_on": r["sent_on"], "to_org": r["to_org"]})
+                    batch.add("transfer_no_receipt", r["branch_id"], run.contacts.responsible(r["branch_id"]),
+                              {"days": conf.receipt_days},
+                              line(LINE_TRANSFER, name=r["name"], org=r["to_org"], date=r["sent_on"]),
+                              f"transfer:{r['id']}", flag)
+                    flags.append(flag)
+                await run.finish(tx, batch, flags)
+        if len(rows) < run.chunk:
+            break
+
+
+async def idle_cases(run: ScanRun, conf: ReminderSettings, today: date, org_ids: Sequence[int] | None) -> None:
+    """An open (searching) case with no search attempt in the last N days: remind whoever answers for the
+    branch, once per N-day period without an attempt."""
+    while True:
+        async with run.tx() as tx:
+            rows = await scan_repo.idle_cases(tx, today, conf.case_idle_days, org_ids, run.chunk)
+            if rows:
+                await scan_repo.add_marks(tx, [f"case_idle:{r['id']}:{r['due']}" for r in rows])
+                batch, flags = Batch(today), []
+                for r in rows:
+                    flag = run.flag("case_idle", r["branch_id"], member_id=r["member_id"], name=r["name"],
+                                    detail={"case_id": r["id"], "last_attempt": r["last_attempt"], "due": r["due"]})
+                    item = (line(LINE_CASE_ATTEMPT, name=r["name"], opened=r["opened_on"], last=r["last_attempt"])
+                            if r["last_attempt"] else line(LINE_CASE_NO_ATTEMPT, name=r["name"], opened=r["opened_on"]))
+                    batch.add("case_idle", r["branch_id"], run.contacts.responsible(r["branch_id"]),
+                              {"days": conf.case_idle_days}, item, f"case:{r['id']}", flag)
+                    flags.append(flag)
+                await run.finish(tx, batch, flags)
+        if len(rows) < run.chunk:
+            break
+
+
+async def flow_members(run: ScanRun, conf: ReminderSettings, today: date, org_ids: Sequence[int] | None) -> None:
+    """Flow members with no contact recorded this month: remind their officer (指定专人, seed 004 measure 二),
+    or whoever answers for the branch when none is bound, once a month from the configured day on."""
+    if today.day < conf.flow_reminder_day:
+        return
+    month = today.strftime("%Y-%m")
+    while True:
+        async with run.tx() as tx:
+            rows = await scan_repo.flow_due(tx, today.replace(day=1), month, org_ids, run.chunk)
+            if rows:
+                await scan_repo.add_marks(tx, [f"flow:{r['id']}:{month}" for r in rows])
+                batch, flags = Batch(today), []
+                for r in rows:
+                    if r["last_contact_on"]:
+                        item = line(LINE_LAST_CONTACT, name=r["name"], date=r["last_contact_on"],
+                                    days=(today - date.fromisoformat(r["last_contact_on"])).days)
+                    else:
+                        entered = datetime.fromisoformat(r["created_at"]).astimezone(conf.tz).date()
+                        item = line(LINE_NO_CONTACT, name=r["name"], date=entered.isoformat())
+                    if r["o_tg"] is not None and not r["o_blocked"]:
+                        to = [Recipient(r["o_tg"], locale_of(r["o_locale"], r["o_lang"], run.default_locale))]
+                    else:
+                        to = run.contacts.responsible(r["branch_id"])
+                    flag = run.flag("flow_contact", r["branch_id"], member_id=r["id"], name=r["name"],
+                                    last_contact_on=r["last_contact_on"], detail={"month": month, "officer_id": r["officer_id"]})
+                    batch.add("flow_contact", r["branch_id"], to, {"month": month}, item, f"member:{r['id']}", flag)
+                    flags.append(flag)
+                await run.finish(tx, batch, flags)
+        if len(rows) < run.chunk:
+            break
+
+
+async def removals_due(run: ScanRun, conf: ReminderSettings, today: date, org_ids: Sequence[int] | None) -> None:
+    """2019 rule: a member under 停止党籍 because unreachable is removed as 自行脱党 two years on; remind
+    `removal_lead_days` ahead, and again on the day it is due."""
+    if conf.policy_version is not PolicyVersion.REGULATION_2019:
+        return
+    async with run.tx() as tx:
+        due_items: list[tuple[str, str, Any, date]] = []
+        for r in await scan_repo.suspended_cases(tx, org_ids):
+            due = removal_due_on(date.fromisoformat(r["suspended_since"]))
+            if today >= due:
+                due_items.append(("removal_due", f"removal_due:{r['id']}", r, due))
+            elif today >= due - timedelta(days=conf.removal_lead_days):
+                due_items.append(("removal_ahead", f"removal_ahead:{r['id']}", r, due))
+        done = await scan_repo.existing_marks(tx, [key for _k, key, _r, _d in due_items])
+        fresh = [item for item in due_items if item[1] not in done]
+        if not fresh:
+            return
+        await scan_repo.add_marks(tx, [key for _k, key, _r, _d in fresh])
+        batch, flags = Batch(today), []
+        for kind, _key, r, due in fresh:
+            flag = run.flag(kind, r["branch_id"], member_id=r["member_id"], name=r["name"],
+                            detail={"case_id": r["id"], "suspended_since": r["suspended_since"], "due": due.isoformat()})
+            batch.add(kind, r["branch_id"], run.contacts.responsible(r["branch_id"]), {},
+                      line(LINE_REMOVAL, name=r["name"], since=r["suspended_since"], due=due.isoformat()),
+                      f"case:{r['id']}", flag)
+            flags.append(flag)
+        await run.finish(tx, batch, flags)

@@ -1,0 +1,119 @@
+"""The reminder texts (gettext msgids) and how one message is put together for one recipient.
+
+Messages are HTML, like every message of the bot (bot.app sets parse_mode HTML): every parameter
+is escaped when the line is rendered, so a name or a title typed by a user is shown as typed and
+never read as markup. A message that lists members is split so that no part grows past a
+readable length (and far below Telegram's 4,096 characters).
+"""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+from typing import Any
+
+from bot.i18n import N_, translator
+
+LINES_PER_MESSAGE = 30
+
+# kind → header msgid; {params} come from the group (thresholds of the branch …).
+HEADERS: dict[str, str] = {
+    "out_of_control": N_("No contact for more than {months} month(s): please reach these members and "
+                         "record the contact in the bot."),
+    "lost": N_("No contact for more than {months} months: these members are now in the lost-contact "
+               "register and a lost-contact case has been opened for each. A formal search must begin: "
+               "record every attempt in the bot."),
+    "transfer_no_receipt": N_("Transfers out with no receipt after {days} days: please confirm with the "
+                              "receiving Party organization that the relationship has landed. These members "
+                              "are marked at risk of becoming “pocket” members."),
+    "case_idle": N_("Lost-contact cases with no search attempt logged in the last {days} days:"),
+    "flow_contact": N_("Flow members with no contact recorded this month ({month}): please reach them "
+                       "and record the contact:"),
+    "removal_ahead": N_("Membership suspended because the member cannot be reached: removal as having "
+                        "left the Party becomes due soon, unless contact is regained:"),
+    "removal_due": N_("Two years of suspension without contact have passed: removal as having left the "
+                      "Party is now due for:"),
+    "deadline": N_("Campaign deadlines ahead:"),
+    "blocked": N_("These people have blocked the bot, so its reminders no longer reach them. Please keep "
+                  "in touch another way:"),
+    "checked_in": N_("These members checked in through the bot, but their lost-contact case is still "
+                     "open: record the contact regained on the case:"),
+}
+
+PART = N_("(part {part} of {parts})")
+
+LINE_LAST_CONTACT = N_("{name}: last contact {date} ({days} days ago)")
+LINE_NO_CONTACT = N_("{name}: no contact on record (entered {date})")
+LINE_TRANSFER = N_("{name}: transferred to {org} on {date}")
+LINE_CASE_ATTEMPT = N_("{name}: case opened {opened}, last search attempt {last}")
+LINE_CASE_NO_ATTEMPT = N_("{name}: case opened {opened}, no search attempt yet")
+LINE_REMOVAL = N_("{name}: suspended since {since}, removal due {due}")
+LINE_DEADLINE = N_("{stage}: {title}, due {date} (in {days} days)")
+LINE_DEADLINE_TODAY = N_("{stage}: {title}, due today ({date})")
+LINE_NAME = N_("{name}")
+LINE_BLOCKED_USER = N_("Telegram user {tg_id}")
+
+CHECK_IN_TEXT = N_("Hello {name}, we have not heard from you for a while. Tap the button below to let "
+                   "your branch know you are well, or write to your branch secretary if anything has changed.")
+CHECK_IN_BUTTON = N_("I'm fine (check in)")
+
+STAGES = {
+    "study_deploy": N_("Study and deployment"),
+    "central_check": N_("Central check"),
+    "dispose": N_("Disposition"),
+    "summarize": N_("Summary and consolidation"),
+}
+
+
+@lru_cache(maxsize=None)
+def template(locale: str, msgid: str) -> str:
+    """The translated message (cached: the scan renders many lines with a handful of templates)."""
+    return translator(locale).gettext(msgid)
+
+
+class Line:
+    """One item of a list message, rendered in each recipient's language.
+
+    Parameters are escaped for HTML once, here; `translate` names parameters that are msgids
+    themselves (a campaign stage), translated per recipient.
+    """
+
+    __slots__ = ("msgid", "params", "translate")
+
+    def __init__(self, msgid: str, params: dict[str, Any], translate: tuple[str, ...] = ()):
+        self.msgid = msgid
+        self.params = {k: esc(v) for k, v in params.items()}
+        self.translate = translate
+
+    def render(self, locale: str) -> str:
+        params = self.params
+        if self.translate:
+            params = {**params, **{k: esc(template(locale, params[k])) for k in self.translate}}
+        return template(locale, self.msgid).format(**params)
+
+
+def line(msgid: str, translate: tuple[str, ...] = (), **params: Any) -> Line:
+    return Line(msgid, params, translate)
+
+
+def esc(value: Any) -> Any:
+    """Escape text for parse_mode HTML (numbers pass through for their format specs)."""
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
+def render_list(locale: str, kind: str, header_params: dict[str, Any], lines: list[Line]) -> list[str]:
+    """The message(s) listing `lines` under the header of `kind`, split into parts."""
+    tr = translator(locale)
+    header = tr.gettext(HEADERS[kind], **{k: esc(v) for k, v in header_params.items()})
+    chunks = [lines[i:i + LINES_PER_MESSAGE] for i in range(0, len(lines), LINES_PER_MESSAGE)] or [[]]
+    out = []
+    for n, chunk in enumerate(chunks, 1):
+        head = header if len(chunks) == 1 else f"{header} {tr.gettext(PART, part=n, parts=len(chunks))}"
+        out.append("\n".join([head, ""] + ["• " + item.render(locale) for item in chunk]))
+    return out
+
+
+def render_check_in(locale: str, name: str, member_id: int) -> tuple[str, list[list[dict[str, str]]]]:
+    tr = translator(locale)
+    return (tr.gettext(CHECK_IN_TEXT, name=esc(name)),
+            [[{"text": tr.gettext(CHECK_IN_BUTTON), "callback_data": f"r:ok:{member_id}"}]])

@@ -1,0 +1,1 @@
+"""End-to-end tests: the real Application against the Bot API emulator (see harness.py)."""
