@@ -193,6 +193,13 @@ async def preset_transfer(ctx: HandlerCtx, d: dict, transfer_id: int) -> None:
     d["_fixed"] = True
 
 
+def _receipt_date(iso: str, ctx: HandlerCtx, d: dict) -> str:
+    if d.get("sent_on") and iso < d["sent_on"]:
+        raise DomainError(N_("The 回执 cannot come before the transfer was sent ({date})"), field="on",
+                          date=d["sent_on"])
+    return iso
+
+
 async def save_receipt(ctx: HandlerCtx, d: dict, _u: dict) -> tuple[str, list]:
     await records.record_receipt(ctx.services, ctx.actor, d["transfer_id"], date.fromisoformat(d["on"]), d.get("note"))
     return ctx._("Recorded: the 回执 for {name}'s transfer to {org} came back on {date}.", name=esc(d["member_name"]),
@@ -204,7 +211,7 @@ RECEIPT_FLOW = Flow(
     aliases={"date": "on", "receipt_on": "on"},
     steps=[Step("transfer_id", PICK, N_("Which transfer?"), items=transfer_items, accept=accept_transfer,
                 skip_if=lambda d: bool(d.get("_fixed"))),
-           Step("on", DATE, N_("When did the 回执 come back? Tap Today, or type a date.")),
+           Step("on", DATE, N_("When did the 回执 come back? Tap Today, or type a date."), parse=_receipt_date),
            Step("note", TEXT, N_("A note, or Skip:"), optional=True, max_len=500, multiline=True)],
     summary=lambda ctx, d: [line(ctx, N_("Member"), d.get("member_name")),
                             line(ctx, N_("Receiving Party organization"), d.get("to_org")),

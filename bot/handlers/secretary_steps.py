@@ -52,7 +52,8 @@ class Step:
     max_len: int = 200
     multiline: bool = False
     options: Callable[[dict], list[CodedEnum]] | None = None          # CHOICE
-    parse: Callable[[str, HandlerCtx, dict], Any] | None = None      # TEXT: typed text → value
+    # TEXT: cleaned typed text → value; DATE: the ISO date → value (raise DomainError to refuse)
+    parse: Callable[[str, HandlerCtx, dict], Any] | None = None
     # PICK: (ctx, draft, typed query or None) → (a line above the buttons, the items offered)
     items: Callable[[HandlerCtx, dict, str | None], Awaitable[tuple[str, list[Item]]]] | None = None
     # PICK: validate the chosen id through a service and fill the draft; CHECKLIST: validate the ticks
@@ -294,7 +295,8 @@ async def on_button(update: Update, context: Context, ctx: HandlerCtx) -> Any:
     value, today = parts[4], ctx.clock.today()
     try:
         if step.kind == DATE and value in ("today", "yday"):
-            draft[step.key] = (today if value == "today" else today - timedelta(days=1)).isoformat()
+            chosen = (today if value == "today" else today - timedelta(days=1)).isoformat()
+            draft[step.key] = step.parse(chosen, ctx, draft) if step.parse else chosen
         elif step.kind == CHOICE and step.options and value in {o.value for o in step.options(draft)}:
             draft[step.key] = value
         elif step.kind == TEXT and step.optional and value == "skip":
@@ -351,7 +353,8 @@ async def _typed(update: Update, context: Context, ctx: HandlerCtx, flow: Flow, 
             draft["_q"], draft["_q_step"], draft["_page"] = clean_text(text, step.key, max_len=40), step.key, 0
             return await _ask(update, ctx, flow, step, draft)
         if step.kind == DATE:
-            draft[step.key] = parse_user_date(text, ctx.clock.today()).isoformat()
+            chosen = parse_user_date(text, ctx.clock.today()).isoformat()
+            draft[step.key] = step.parse(chosen, ctx, draft) if step.parse else chosen
         elif step.kind == TEXT:
             value = clean_text(text, step.key, max_len=step.max_len, multiline=step.multiline)
             draft[step.key] = step.parse(value, ctx, draft) if step.parse else value

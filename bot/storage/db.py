@@ -39,8 +39,13 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 async def _connect(path: Path) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)  # we issue BEGIN ourselves
-    for pragma in PRAGMAS:
-        await conn.execute(pragma)
+    try:
+        for pragma in PRAGMAS:
+            await conn.execute(pragma)
+    except BaseException:
+        # aiosqlite's worker thread is non-daemon: an unclosed connection keeps the process alive.
+        await conn.close()
+        raise
     return conn
 
 
@@ -144,10 +149,14 @@ class Database:
     async def open(self) -> "Database":
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path)
-        applied = await self.migrate()
-        if 1 in applied:
-            await self._seal_genesis()
-        self._reader = await _connect(self.path)
+        try:
+            applied = await self.migrate()
+            if 1 in applied:
+                await self._seal_genesis()
+            self._reader = await _connect(self.path)
+        except BaseException:
+            await self.close()
+            raise
         self._reader.row_factory = aiosqlite.Row
         self._writer.row_factory = aiosqlite.Row
         return self

@@ -394,7 +394,7 @@ async def test_transfer_out_and_its_receipt(bot_env, lang):
     assert "陈XX" in pending.text and "&lt;" not in pending.text.replace("<", "")
     [ask] = await env.tap(secretary, "陈XX")
     assert tr.gettext("When did the 回执 come back? Tap Today, or type a date.") in ask.text
-    [err] = await env.say(secretary, "2026-11-01")                      # before it was sent? no: sent today
+    [err] = await env.say(secretary, "2026-11-01")                      # before it was sent (today)
     assert "⚠️" in err.text
     await env.tap(secretary, tr.gettext("Today"))
     await env.say(secretary, "接收党委已回执")
