@@ -209,7 +209,7 @@ def file_url_for(base_url: str) -> str:
 def build_application(settings: Settings, db: Database, clock: Clock, *, token: str,
                       base_url: str | None = None, base_file_url: str | None = None,
                       rate_limiter: bool = True, persistence_interval: float = 1.0,
-                      max_concurrent_updates: int = 256) -> Application:
+                      max_concurrent_updates: int = 32) -> Application:
     """The bot, ready for `initialize()` / `run_polling()`. `db` may still be unopened (it must be
     open before `initialize()`, which loads the persisted conversations)."""
     quiet_libraries()
@@ -226,6 +226,9 @@ def build_application(settings: Settings, db: Database, clock: Clock, *, token: 
         .defaults(Defaults(tzinfo=ZoneInfo(settings.timezone), parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .persistence(persistence)
+        # 32 updates in flight: Telegram takes ~30 messages/s from a bot, so even at one second per
+        # round trip more would only queue; fewer in flight costs less bookkeeping per update
+        # (bench/updates_bench.py measured 256 in flight as the slowest setting).
         .concurrent_updates(PerUserOrderedProcessor(max_concurrent_updates))
         .http_version("1.1")
         .get_updates_http_version("1.1")

@@ -47,4 +47,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the imported module, so CliError raised by subcommands is this module's CliError
+    # (`python -m bot.cli` would otherwise load this file twice, as __main__ and as bot.cli).
+    from bot import cli as _cli
+
+    sys.exit(_cli.main())

@@ -29,7 +29,7 @@ def _tr() -> Any:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings()
     tr = translator(settings.default_language)
-    token = settings.telegram_bot_token
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
     if not token:
         raise CliError(tr.gettext(N_("No bot token: create a bot with @BotFather in Telegram, then set "
                                      "TELEGRAM_BOT_TOKEN (in the environment or .env); or try “branchbot demo”, "

@@ -6,14 +6,15 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    telegram_bot_token: str | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    # SecretStr: the token never shows in a repr, a log line or a traceback's locals.
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field(default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL")
     telegram_api_file_url: str | None = Field(default=None, alias="TELEGRAM_API_FILE_URL")
     bot_username: str | None = Field(default=None, alias="BRANCHBOT_BOT_USERNAME")

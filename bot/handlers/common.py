@@ -50,7 +50,7 @@ from bot.config import Settings
 from bot.domain.codes import ReportKind, Role
 from bot.domain.errors import DomainError
 from bot.i18n import DEFAULT_LOCALE, N_, SUPPORTED, Translator, normalize_locale, translator
-from bot.services.context import Actor, Services, actor_for
+from bot.services.context import Actor, Services, actor_with_prefs
 from bot.storage import users as user_repo
 
 log = logging.getLogger(__name__)
@@ -160,16 +160,11 @@ async def ctx_of(update: Update, context: Context) -> HandlerCtx:
         return HandlerCtx(services, settings, actor, translator(locale), locale, private, None,
                           chat.id if chat else None)
     db = services.db
-    row = await db.fetchone("SELECT locale, lang_code, blocked_at FROM users WHERE tg_id = ?", (user.id,))
-    if row is None:
-        actor = Actor(label=f"tg:{user.id}", tg_id=user.id)
-    else:
-        actor = await actor_for(db, user.id)
-    override = row[0] if row else None
-    locale = resolve_locale(override, user.language_code, settings.default_language)
-    record_language = bool(user.language_code) and (row is None or row[1] != user.language_code)
+    actor, prefs = await actor_with_prefs(db, user.id)  # one query: this runs for every update
+    locale = resolve_locale(prefs.locale, user.language_code, settings.default_language)
+    record_language = bool(user.language_code) and (not prefs.known or prefs.lang_code != user.language_code)
     # Writing or tapping means they unblocked us (a my_chat_member "kicked" update must not count).
-    unblocked = row is not None and bool(row[2]) and (update.message is not None or update.callback_query is not None)
+    unblocked = bool(prefs.blocked_at) and (update.message is not None or update.callback_query is not None)
     if private and (record_language or unblocked):
         async with db.write(actor.label) as tx:
             if record_language:
