@@ -71,10 +71,12 @@ def build(path: Path, n: int) -> None:
         "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)"
         " INSERT INTO orgs (id, name, level, category, parent_id) SELECT i + 1, '第' || i || '党支部', 'branch',"
         " 'community', 1 FROM s", (branches,))
-    # r: the member's "profile" in 0..999 decides the spread of last-contact dates.
+    # r: the member's "profile" in 0..999 (a multiplicative hash of the id: reproducible) decides the
+    # spread of last-contact dates; f < 3 makes a flow member.
     con.execute(
         "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :n),"
-        " p AS (SELECT i, abs(random()) % 1000 AS r, abs(random()) % 100 AS f FROM s)"
+        " p AS MATERIALIZED (SELECT i, ((i * 2654435761) % 4294967296) % 1000 AS r,"
+        "  ((i * 40503) % 65521) % 100 AS f FROM s)"
         " INSERT INTO members (id, branch_id, name, member_type, record, is_flow, officer_id, last_contact_on,"
         "  last_meeting_on, created_at, updated_at)"
         " SELECT i, 2 + (i - 1) / :size, '党员' || i, 'full',"

@@ -21,7 +21,7 @@ from bot.handlers import commands_menu
 from bot.handlers.common import (
     MENU, Context, HandlerCtx, cb, edit_or_reply, esc, int_part, officer_required, parse_cb, short,
 )
-from bot.handlers.secretary_steps import TEXT, Flow, Step, date_text, field, page_rows, refuse
+from bot.handlers.secretary_steps import TEXT, Flow, Step, date_text, field, nav_row, refuse
 from bot.i18n import N_
 from bot.services import roster
 
@@ -79,8 +79,7 @@ async def show_page(update: Update, ctx: HandlerCtx, title: str, page: roster.Pa
     lines += [render(item) for item in page.items] or [ctx._(empty)]
     rows: list[list[tuple[str, str]]] = [[button(item)] for item in page.items] if button else []
     if page.pages > 1:
-        nav, _p = page_rows([("", "")] * page.total, page.page, page.size, lambda p: cb(prefix, p))
-        rows.append(nav[-1])
+        rows.append(nav_row(page.page, page.pages, lambda p: cb(prefix, p)))
     rows.append([(ctx._("« Branch work"), "s:menu")])
     await edit_or_reply(update, ctx, "\n".join(lines), rows)
 
@@ -101,8 +100,7 @@ async def show_find_results(ctx: HandlerCtx, query: str, page_no: int) -> tuple[
     lines += [summary_line(ctx, s) for s in page.items] or [ctx._("Nobody of that name in your branches.")]
     rows: list[list[tuple[str, str]]] = [[member_button(s)] for s in page.items]
     if page.pages > 1:
-        nav, _p = page_rows([("", "")] * page.total, page.page, page.size, lambda p: cb("s:fq", p))
-        rows.append(nav[-1])
+        rows.append(nav_row(page.page, page.pages, lambda p: cb("s:fq", p)))
     rows.append([(ctx._("🔎 Find another"), "s:go:fd"), (ctx._("« Branch work"), "s:menu")])
     return "\n".join(lines), rows
 

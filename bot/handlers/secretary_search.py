@@ -99,7 +99,7 @@ def search_summary(ctx: HandlerCtx, d: dict) -> list[str]:
         line(ctx, N_("Their phone"), d.get("contact_phone")),
         field(ctx, N_("What happened"), "\n" + esc(d.get("narrative") or "—")),
         field(ctx, N_("Result"), SearchResult(d["result"]).label(ctx.tr) if d.get("result") else "—"),
-        line(ctx, N_("Signed by"), "、".join(d.get("signer_names") or [])),
+        line(ctx, N_("Signed by"), short("、".join(d.get("signer_names") or []), 500)),
     ]
 
 
@@ -143,6 +143,7 @@ SEARCH_FLOW = Flow(
 # ---- the member's search record ---------------------------------------------------------------------
 
 HISTORY_SHOWN = 5
+HISTORY_BUDGET = 3500   # characters of HTML for the attempts (Telegram: 4096 a message)
 
 
 @officer_required
@@ -156,20 +157,24 @@ async def search_record(update: Update, context: Context, ctx: HandlerCtx) -> No
     except DomainError as err:
         return await refuse(update, ctx, err)
     _ = ctx._
+    blocks: list[str] = []
+    for rec in reversed(records[-HISTORY_SHOWN:]):   # newest first into the budget, shown oldest first
+        a = rec.attempt
+        who = esc(short(a.contacted, 80)) + (f" ({esc(short(a.contact_phone, 40))})" if a.contact_phone else "")
+        block = "\n".join([
+            _("<b>No. {n}</b> · {date} · {method} · {result}", n=rec.number, date=date_text(ctx, a.on.isoformat()),
+              method=a.method.label(ctx.tr), result=a.result.label(ctx.tr)),
+            field(ctx, N_("Contacted"), who), esc(short(a.narrative, 400)),
+            field(ctx, N_("Signed by"), esc(short("、".join(rec.signer_names), 200)))])
+        if sum(len(b) + 2 for b in blocks) + len(block) > HISTORY_BUDGET:
+            break
+        blocks.insert(0, block)
     lines = ["<b>" + _("Search record of {name}", name=esc(member.name)) + f"</b> ({len(records)})"]
     if not records:
         lines.append(_("No search attempts yet."))
-    elif len(records) > HISTORY_SHOWN:
-        lines.append(_("The last {n} attempts:", n=HISTORY_SHOWN))
-    for rec in records[-HISTORY_SHOWN:]:
-        a = rec.attempt
-        lines.append("")
-        lines.append(_("<b>No. {n}</b> · {date} · {method} · {result}", n=rec.number, date=date_text(ctx, a.on.isoformat()),
-                       method=a.method.label(ctx.tr), result=a.result.label(ctx.tr)))
-        who = esc(short(a.contacted, 80)) + (f" ({esc(short(a.contact_phone, 40))})" if a.contact_phone else "")
-        lines.append(field(ctx, N_("Contacted"), who))
-        lines.append(esc(short(a.narrative, 400)))
-        lines.append(field(ctx, N_("Signed by"), "、".join(esc(short(n, 20)) for n in rec.signer_names)))
+    elif len(blocks) < len(records):
+        lines.append(_("The last {n} attempts:", n=len(blocks)))
+    lines += ["\n" + b for b in blocks]
     rows = [[(_("📝 Log a search attempt"), cb("s:go:ss", member.id))],
             [(_("« Back to the member"), cb("s:m", member.id)), *menu_button(ctx)]]
     await edit_or_reply(update, ctx, "\n".join(lines), rows)

@@ -14,7 +14,8 @@ id is re-checked by the services (never trusted from the button).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date, timedelta
 from typing import Any
 
@@ -79,7 +80,7 @@ class Flow:
     start_with: Callable[[HandlerCtx, dict, int], Awaitable[None]] | None = None   # s:go:<flow>:<id>
     init: Callable[[HandlerCtx, dict], Awaitable[None]] | None = None               # before the first step
     confirm: bool = True
-    aliases: dict[str, str] = field(default_factory=dict)                       # error field → step key
+    aliases: dict[str, str] = dc_field(default_factory=dict)                       # error field → step key
 
     def step(self, key: str | None) -> Step | None:
         return next((s for s in self.steps if s.key == key), None)
@@ -127,11 +128,16 @@ def page_rows(items: list[tuple[str, str]], page: int, per_page: int, data_for_p
     chunk = items[page * per_page:(page + 1) * per_page]
     rows = [list(chunk[i:i + per_row]) for i in range(0, len(chunk), per_row)]
     if pages > 1:
-        nav = [("‹", data_for_page(page - 1))] if page > 0 else []
-        nav.append((f"{page + 1}/{pages}", "c:noop"))
-        nav += [("›", data_for_page(page + 1))] if page < pages - 1 else []
-        rows.append(nav)
+        rows.append(nav_row(page, pages, data_for_page))
     return rows, page
+
+
+def nav_row(page: int, pages: int, data_for_page: Callable[[int], str]) -> list[tuple[str, str]]:
+    """‹ n/m › for a 0-based page."""
+    nav = [("‹", data_for_page(page - 1))] if page > 0 else []
+    nav.append((f"{page + 1}/{pages}", "c:noop"))
+    nav += [("›", data_for_page(page + 1))] if page < pages - 1 else []
+    return nav
 
 
 async def _prompt(ctx: HandlerCtx, flow: Flow, step: Step, draft: dict) -> tuple[str, list]:

@@ -209,6 +209,9 @@ async def transfers_without_receipt(svc: Services, actor: Actor, page: int = 0,
     branches = await require_officer(svc, actor)
     page = max(0, page)
     items, total = await transfer_repo.without_receipt(svc.db, branches, offset=page * size, limit=size)
+    if not items and total and page:
+        page = (total - 1) // size
+        items, total = await transfer_repo.without_receipt(svc.db, branches, offset=page * size, limit=size)
     return Page([TransferLine(t, name) for t, name, _branch in items], page, total, size)
 
 
@@ -219,7 +222,10 @@ async def flow_members(svc: Services, actor: Actor, page: int = 0, size: int = P
     today = svc.clock.today()
     names = {r["id"]: r["name"] for r in await _all_active(svc, branches)}
     lines = []
+    thresholds: dict[int, Thresholds] = {}
     for r in rows:
+        if r["branch_id"] not in thresholds:
+            thresholds[r["branch_id"]] = await thresholds_for(svc.db, r["branch_id"])
         flow = member_repo.member_from_row(r).flow
         officer_id = (flow.officer_member_id if flow else None) or r["officer_id"]
         officer_name = names.get(officer_id) if officer_id else None
@@ -228,8 +234,7 @@ async def flow_members(svc: Services, actor: Actor, page: int = 0, size: int = P
             officer_name = officer.name if officer else None
         lines.append(FlowLine(id=r["id"], name=r["name"], destination=flow.destination if flow else "",
                               inflow_place=flow.inflow_place if flow else None, officer_name=officer_name,
-                              level=contact_level(_d(r["last_contact_on"]), today,
-                                                  await thresholds_for(svc.db, r["branch_id"]))))
+                              level=contact_level(_d(r["last_contact_on"]), today, thresholds[r["branch_id"]])))
     return paginate_list(lines, page, size)
 
 

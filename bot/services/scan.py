@@ -32,7 +32,7 @@ from bot.services import scan_items
 from bot.services.context import SCHEDULER, Actor, Services
 from bot.services.deadlines import deadline_reminders
 from bot.services.scan_batch import Batch, Contacts, Flag, Recipient, ScanRun, locale_of
-from bot.services.scan_messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, line, render_check_in
+from bot.services.scan_messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, esc, render_check_in
 from bot.services.scan_settings import ReminderSettings, all_effective_settings
 from bot.storage import scan_repo
 
@@ -67,15 +67,15 @@ def local_midnight(d: date, conf: ReminderSettings) -> datetime:
     return datetime.combine(d, time(0), tzinfo=conf.tz)
 
 
-def _contact_line(r: Any, today: date, conf: ReminderSettings) -> tuple[Any, str | None, int]:
+def _contact_line(r: Any, today: date, conf: ReminderSettings) -> tuple[Line, str | None, int]:
     """The list line for a member row, their last contact (ISO) and the days since it (or since entry)."""
     last = r["last_contact_on"]
     if last:
         days = (today - date.fromisoformat(last)).days
-        return line(LINE_LAST_CONTACT, name=r["name"], date=last, days=days), last, days
+        return Line(LINE_LAST_CONTACT, {"name": esc(r["name"]), "date": last, "days": days}), last, days
     entered = datetime.fromisoformat(r["created_at"]).astimezone(conf.tz).date()
     days = (today - entered).days
-    return line(LINE_NO_CONTACT, name=r["name"], date=entered.isoformat()), None, days
+    return Line(LINE_NO_CONTACT, {"name": esc(r["name"]), "date": entered.isoformat()}), None, days
 
 
 async def _crossings(run: ScanRun, conf: ReminderSettings, today: date, branch_ids: Sequence[int] | None,

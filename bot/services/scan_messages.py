@@ -74,7 +74,8 @@ def template(locale: str, msgid: str) -> str:
 class Line:
     """One item of a list message, rendered in each recipient's language.
 
-    Parameters are escaped for HTML once, here; `translate` names parameters that are msgids
+    `params` must already be escaped for HTML (build lines with `line()`, which escapes; the scan's
+    hot path escapes the one user-typed value itself). `translate` names parameters that are msgids
     themselves (a campaign stage), translated per recipient.
     """
 
@@ -82,23 +83,25 @@ class Line:
 
     def __init__(self, msgid: str, params: dict[str, Any], translate: tuple[str, ...] = ()):
         self.msgid = msgid
-        self.params = {k: esc(v) for k, v in params.items()}
+        self.params = params
         self.translate = translate
 
     def render(self, locale: str) -> str:
         params = self.params
         if self.translate:
             params = {**params, **{k: esc(template(locale, params[k])) for k in self.translate}}
-        return template(locale, self.msgid).format(**params)
+        return template(locale, self.msgid).format_map(params)
 
 
 def line(msgid: str, translate: tuple[str, ...] = (), **params: Any) -> Line:
-    return Line(msgid, params, translate)
+    return Line(msgid, {k: esc(v) for k, v in params.items()}, translate)
 
 
 def esc(value: Any) -> Any:
     """Escape text for parse_mode HTML (numbers pass through for their format specs)."""
-    return html.escape(value, quote=False) if isinstance(value, str) else value
+    if value.__class__ is str and ("&" in value or "<" in value or ">" in value):
+        return html.escape(value, quote=False)
+    return value
 
 
 def render_list(locale: str, kind: str, header_params: dict[str, Any], lines: list[Line]) -> list[str]:

@@ -486,3 +486,96 @@ async def test_a_committee_user_sees_both_branches(bot_env):
     [checklist] = await env.tap(committee, "另一支部")
     assert any("孙XX" in b for b in checklist.button_texts()) and not any("王XX" in b for b in checklist.button_texts())
     assert other
+
+
+async def refuse_hostile(env, user, tr, *, prompt: str) -> None:
+    """5,000 characters and control characters only: a clear error with the same question, nothing lost."""
+    [err] = await env.say(user, LONG_TEXT)
+    assert "⚠️" in err.text and "5000" in err.text and prompt in err.text
+    [err] = await env.say(user, CONTROL_ONLY)
+    assert tr.gettext("Please type some text") in err.text and prompt in err.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_hostile_text_in_every_record_flow(bot_env, lang):
+    env, tr = bot_env, tr_for(lang)
+    secretary, ids = await setup_branch(env, lang)
+    wu = await env.add_member("吴XX", last_contact_on=RECENT, flow=FlowInfo(left_on=date(2026, 3, 1),
+                                                                          destination="广东省深圳市"))
+    # find: the name
+    await env.say(secretary, "/find")
+    await refuse_hostile(env, secretary, tr, prompt=tr.gettext("Type the member's name, or a part of it:"))
+    [none] = await env.say(secretary, HTML_TEXT)
+    assert tr.gettext("Nobody of that name in your branches.") in none.text and HTML_TEXT in none.text
+    assert "<script>" not in none.raw_text
+
+    # transfer: every text step
+    await env.say(secretary, "/transfer 陈")
+    await env.tap(secretary, "陈XX")
+    await env.tap(secretary, TransferKind.PERMANENT.label(tr))
+    answers = [("The member's mobile number:", "13800138000"), ("The member's WeChat ID, or Skip:", HTML_TEXT),
+               ("Where will they work, study or live? (at most {max} characters)", HTML_TEXT),
+               ("The receiving Party organization:", HTML_TEXT),
+               ("A backup contact: name and relation (e.g. 妻子张XX):", "<b>张</b>&😀"),
+               ("The backup contact's mobile number:", "13900139000")]
+    for prompt, good in answers:
+        await refuse_hostile(env, secretary, tr, prompt=tr.gettext(prompt, max=200))
+        if good.isdigit():
+            [err] = await env.say(secretary, HTML_TEXT)              # not a mobile number: said so, escaped
+            assert "⚠️" in err.text and "<script>" not in err.raw_text
+        await env.say(secretary, good)
+    [summary] = await env.tap(secretary, tr.gettext("Today"))
+    assert summary.text.count(HTML_TEXT) == 3 and "<b>张</b>&😀" in summary.text and "<script>" not in summary.raw_text
+    await env.tap(secretary, tr.gettext("✅ Confirm"))
+    row = await env.db.fetchone("SELECT wechat, destination, to_org, backup_name, id FROM transfers")
+    assert tuple(row)[:4] == (HTML_TEXT, HTML_TEXT, HTML_TEXT, "<b>张</b>&😀")
+
+    # 回执: the note
+    await env.say(secretary, "/receipt")
+    await env.tap(secretary, "陈XX")
+    await env.tap(secretary, tr.gettext("Today"))
+    await refuse_hostile(env, secretary, tr, prompt=tr.gettext("A note, or Skip:"))
+    [summary] = await env.say(secretary, HTML_TEXT)
+    assert summary.text.count(HTML_TEXT) == 2 and "<script>" not in summary.raw_text   # org and note
+    await env.tap(secretary, tr.gettext("✅ Confirm"))
+    assert (await env.db.fetchone("SELECT receipt_note FROM transfers"))[0] == HTML_TEXT
+
+    # contact regained: the note
+    await env.say(secretary, "/regained")
+    await env.tap(secretary, "王XX")
+    await env.tap(secretary, tr.gettext("Today"))
+    await refuse_hostile(env, secretary, tr,
+                         prompt=tr.gettext("A note (where the member is, how you reached them), or Skip:"))
+    await env.say(secretary, HTML_TEXT)
+    await env.tap(secretary, tr.gettext("✅ Confirm"))
+
+    # attendance: the topic
+    await env.say(secretary, "/attendance")
+    await env.tap(secretary, "☐ 赵XX")
+    await env.tap(secretary, tr.gettext("Done ✔"))
+    await env.tap(secretary, tr.gettext("Today"))
+    await refuse_hostile(env, secretary, tr, prompt=tr.gettext("The topic of the meeting, or Skip:"))
+    await env.say(secretary, HTML_TEXT)
+    await env.tap(secretary, tr.gettext("✅ Confirm"))
+
+    # dues: the amount
+    await env.say(secretary, "/dues 赵")
+    await env.tap(secretary, "赵XX")
+    await env.tap(secretary, tr.gettext("Today"))
+    await refuse_hostile(env, secretary, tr, prompt=tr.gettext("How much (yuan)? e.g. 30 or 12.50"))
+    [err] = await env.say(secretary, "<b>1</b>&")
+    assert "⚠️" in err.text and "&lt;b&gt;" in err.raw_text
+    await env.say(secretary, "12.5")
+    await env.tap(secretary, tr.gettext("✅ Confirm"))
+
+    # responsible officer: a typed name
+    await env.say(secretary, "/officer")
+    await env.tap(secretary, "吴XX")
+    await refuse_hostile(env, secretary, tr, prompt=tr.gettext("Which member of the branch will be responsible?"))
+    [none] = await env.say(secretary, HTML_TEXT)
+    assert "<script>" not in none.raw_text
+    notes = await env.db.fetchall("SELECT kind, note, amount FROM contact_events ORDER BY id")
+    assert [(r[0], r[1], r[2]) for r in notes] == [("regained", HTML_TEXT, None), ("meeting", HTML_TEXT, None),
+                                                  ("dues", None, "12.50")]
+    assert wu
+    all_buttons_fit(env, secretary)

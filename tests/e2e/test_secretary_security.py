@@ -8,9 +8,8 @@ from datetime import date
 
 import pytest
 
-from bot.domain.codes import Role
+from bot.domain.codes import Role, TransferKind
 from bot.domain.events import Transfer
-from bot.domain.codes import TransferKind
 from bot.handlers.common import GROUP_REFUSAL, INVITE_HINT, NOT_AVAILABLE
 from bot.i18n import translator
 from bot.storage import transfers as transfer_repo
@@ -178,3 +177,17 @@ async def test_a_group_chat_is_refused(bot_env):
     for secret in SECRETS:
         assert secret not in everything.replace("创意园党员之家", "")
     assert (await env.db.fetchone("SELECT COUNT(*) FROM persistence WHERE kind LIKE 'conversation:%'"))[0] == 0
+
+
+async def test_only_officers_see_the_secretary_commands(bot_env):
+    env = bot_env
+    w = await world(env)
+    member = await env.bind_member(await env.add_member("刘XX"))
+    officer_menu = [c["command"] for c in env.emu.visible_commands(w["sec_a"])]
+    for command in ("branch", "members", "lost", "outofcontact", "noreceipt", "flow", "find", "search", "regained",
+                    "attendance", "dues", "transfer", "receipt", "officer"):
+        assert command in officer_menu, command
+    member_menu = [c["command"] for c in env.emu.visible_commands(member)]
+    assert "start" in member_menu and "search" not in member_menu and "members" not in member_menu
+    descriptions = {c["command"]: c["description"] for c in env.emu.visible_commands(w["sec_a"])}
+    assert descriptions["search"] == ZH.gettext("Log a search attempt (联系查找)")
