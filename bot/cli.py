@@ -19,8 +19,14 @@ class CliError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="branchbot", description="branchbot: keep every member within reach")
-    parser.add_argument("--db", help="SQLite database file (default: BRANCHBOT_DATABASE or data/branchbot.db)")
+    from bot.config import Settings
+    from bot.i18n import N_, translator
+
+    tr = translator(Settings().default_language)
+    parser = argparse.ArgumentParser(prog="branchbot",
+                                     description=tr.gettext(N_("branchbot: keep every Party member within reach")))
+    parser.add_argument("--db", help=tr.gettext(N_("SQLite database file (default: BRANCHBOT_DATABASE or "
+                                                    "data/branchbot.db)")))
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         try:
