@@ -3,9 +3,9 @@
     .venv/bin/python bench/scan_bench.py                       # all three sizes
     .venv/bin/python bench/scan_bench.py --sizes 10000 --keep /tmp/scan-bench
 
-Each database is built with bulk SQL (a recursive CTE, not the per-row repositories) with a realistic
-spread of last-contact dates (70 % within a month, 12 % one to six months, 13 % six months to five
-years, 5 % none on record), 3 % flow members with an officer, one secretary per branch of 500, 30 %
+Each database is built with bulk SQL (a recursive CTE, not the per-row repositories) with a spread of
+last-contact dates (default "register": 85 % within a month, 10 % one to six months, 4 % six months to
+five years, 1 % none on record; "--spread stress": 70 / 12 / 13 / 5 %), 3 % flow members with an officer, one secretary per branch of 500, 30 %
 of members bound to Telegram (1 % of them blocked), transfers without 回执, open cases with and
 without search attempts, and campaign deadlines.
 
@@ -23,12 +23,13 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -44,9 +45,19 @@ TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
 KEY = b"bench-audit-key-not-secret"
 BRANCH_SIZE = 500
+# Per mille thresholds of the member's profile r (0..999): r < a: last contact within a month;
+# a..b: one to six months; b..c: six months to five years; c..d: none on record, entered two years ago
+# (counts as 失联 at once); d..999: none on record, entered ten days ago (not flagged yet).
+SPREADS = {
+    # A branch that holds its monthly 组织生活 and collects dues monthly: most members within a month,
+    # one in ten drifting, a few percent lost or never recorded.
+    "register": (850, 950, 990, 995),
+    # A stress case: 12 % drifting and 15.5 % lost at once (a register imported after years of neglect).
+    "stress": (700, 820, 950, 975),
+}
 
 
-def build(path: Path, n: int) -> None:
+def build(path: Path, n: int, spread: str = "register") -> None:
     """A database of n members, built in SQL."""
     if path.exists():
         path.unlink()
@@ -83,12 +94,13 @@ def build(path: Path, n: int) -> None:
         "  json_object('branch_id', 2 + (i - 1) / :size, 'name', '党员' || i, 'special_statuses', json('[]')),"
         "  CASE WHEN f < 3 THEN 1 ELSE 0 END,"
         "  CASE WHEN f < 3 THEN ((i - 1) / :size) * :size + 1 END,"
-        "  CASE WHEN r < 700 THEN date(:today, '-' || (r % 32) || ' days')"
-        "       WHEN r < 820 THEN date(:today, '-' || (32 + r % 152) || ' days')"
-        "       WHEN r < 950 THEN date(:today, '-' || (190 + (r * 37) % 1600) || ' days') END,"
-        "  CASE WHEN r < 950 THEN date(:today, '-' || (r % 28) || ' days') END,"
-        "  CASE WHEN r >= 975 THEN :new ELSE :old END, :old FROM p",
-        {"n": n, "size": BRANCH_SIZE, "today": today.isoformat(), "old": created_old, "new": created_new})
+        "  CASE WHEN r < :a THEN date(:today, '-' || (r % 32) || ' days')"
+        "       WHEN r < :b THEN date(:today, '-' || (32 + r % 152) || ' days')"
+        "       WHEN r < :c THEN date(:today, '-' || (190 + (r * 37) % 1600) || ' days') END,"
+        "  CASE WHEN r < :c THEN date(:today, '-' || (r % 28) || ' days') END,"
+        "  CASE WHEN r >= :d THEN :new ELSE :old END, :old FROM p",
+        {"n": n, "size": BRANCH_SIZE, "today": today.isoformat(), "old": created_old, "new": created_new,
+         **dict(zip("abcd", SPREADS[spread]))})
     # Telegram users: a secretary per branch (its first member), a committee user, 30 % of members bound.
     con.execute("INSERT INTO users (tg_id, member_id, lang_code, created_at)"
                 " SELECT 10000000 + id, (id - 2) * :size + 1, 'zh-hans', :old FROM orgs WHERE level = 'branch'",
@@ -150,6 +162,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--keep", help="build the databases in this folder and keep them")
+    parser.add_argument("--spread", choices=sorted(SPREADS), default="register",
+                        help="how last-contact dates are spread (default: register; stress: a neglected register)")
     parser.add_argument("--scan-only", help=argparse.SUPPRESS)   # the child process: time one database
     args = parser.parse_args()
     if args.scan_only:
@@ -157,11 +171,12 @@ def main() -> int:
         return 0
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="scan-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"scan benchmark on {os.cpu_count()} CPU(s), SQLite {sqlite3.sqlite_version}; limit: 1,000,000 in ≤ 5 s")
+    print(f"scan benchmark ({args.spread} spread) on {os.cpu_count()} CPU(s), SQLite {sqlite3.sqlite_version};"
+          " limit: 1,000,000 in ≤ 5 s")
     for n in (int(s) for s in args.sizes.split(",")):
         path = folder / f"scan-{n}.db"
         t0 = time.perf_counter()
-        build(path, n)
+        build(path, n, args.spread)
         built = time.perf_counter() - t0
         child = subprocess.run([sys.executable, __file__, "--scan-only", str(path)], capture_output=True, text=True,
                                check=False)
@@ -174,6 +189,8 @@ def main() -> int:
         if not args.keep:
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -112,10 +112,13 @@ class Reminders:
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         self._sender_task: asyncio.Task | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.ticks = 0
         self.last_error: BaseException | None = None
 
     async def tick(self) -> TickResult | None:
+        self._idle.clear()
         try:
             result = await tick(self.services, self.default_locale)
         except Exception as exc:   # the next tick tries again; the database holds what was done
@@ -124,6 +127,7 @@ class Reminders:
             return None
         finally:
             self.ticks += 1
+            self._idle.set()
         if result.messages:
             self.sender.kick()
         return result
@@ -137,8 +141,15 @@ class Reminders:
         self._sender_task = asyncio.ensure_future(self.sender.run())
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Stop ticking; let the messages in flight finish (up to `timeout`), then stop the sender."""
+        """Stop ticking — a tick under way finishes first (cancelling it mid-transaction would leave the
+        shared connection inside it) — then let the messages in flight finish (up to `timeout`)."""
         if self.scheduler.running:
+            if self.scheduler.get_job(TICK_JOB_ID) is not None:
+                self.scheduler.remove_job(TICK_JOB_ID)
+            try:
+                await asyncio.wait_for(self._idle.wait(), timeout)
+            except asyncio.TimeoutError:
+                log.warning("reminders: a tick still running at shutdown is cancelled")
             self.scheduler.shutdown(wait=False)
         self.sender.stop()
         if self._sender_task is not None:

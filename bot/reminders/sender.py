@@ -37,6 +37,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
 
+from bot.clock import utc_iso
 from bot.i18n import DEFAULT_LOCALE
 from bot.services.context import Services
 from bot.services.scan_checkin import note_blocked
@@ -101,6 +102,18 @@ def reply_markup(buttons: list[list[dict[str, str]]]) -> InlineKeyboardMarkup | 
                                  for row in buttons])
 
 
+async def _to_the_end(coro: Awaitable[Any]) -> Any:
+    """Run a write transaction to its end even if the delivery is cancelled meanwhile (stop(), a failing
+    sibling): a cancellation landing while BEGIN or COMMIT is queued on the connection's thread would
+    leave the shared connection inside a transaction. The cancellation is re-raised afterwards."""
+    task = asyncio.ensure_future(coro)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        raise
+
+
 class Sender:
     """Delivers the outbox. `drain()` sends what is due and returns; `run()` keeps going until stopped."""
 
@@ -151,8 +164,6 @@ class Sender:
     # -- the loop ----------------------------------------------------------------------------------------
     async def _due_now(self) -> bool:
         now = self.services.clock.now()
-        from bot.clock import utc_iso
-
         row = await self.services.db.fetchone(
             "SELECT 1 FROM outbox WHERE state = 'pending' AND not_before <= ? LIMIT 1", (utc_iso(now),))
         return row is not None
@@ -218,8 +229,11 @@ class Sender:
         return min(self.backoff_max, self.backoff_base * 2 ** (tries - 1)) * self.jitter()
 
     async def _write(self, fn: Callable, *args: Any) -> Any:
-        async with self.services.db.write("sender") as tx:
-            return await fn(tx, *args)
+        async def op() -> Any:
+            async with self.services.db.write("sender") as tx:
+                return await fn(tx, *args)
+
+        return await _to_the_end(op())
 
     async def _deliver(self, row: Any) -> None:
         chat_id, outbox_id = row["chat_id"], row["id"]
@@ -246,7 +260,7 @@ class Sender:
             except Forbidden as exc:
                 await self._write(outbox_repo.mark_chat_blocked, chat_id, f"403 {exc.message}")
                 self.stats.blocked += 1
-                await note_blocked(self.services, chat_id, self.default_locale)
+                await _to_the_end(note_blocked(self.services, chat_id, self.default_locale))
                 self.kick()
                 return
             except (BadRequest, ChatMigrated, InvalidToken) as exc:

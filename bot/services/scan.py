@@ -20,9 +20,10 @@ month after entry with still no contact → 失控, six months → 失联.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Callable, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
 from bot.domain.codes import ContactLevel
 from bot.domain.dates import add_months
@@ -35,6 +36,7 @@ from bot.services.scan_batch import Batch, Contacts, Flag, Recipient, ScanRun, l
 from bot.services.scan_messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, esc, render_check_in
 from bot.services.scan_settings import ReminderSettings, all_effective_settings
 from bot.storage import scan_repo
+from bot.storage.scan_repo import BRANCH, CREATED, ID, LAST, M_LANG, M_TG, NAME, O_LANG, O_TG
 
 SCAN_JOB = "scan"
 
@@ -69,13 +71,13 @@ def local_midnight(d: date, conf: ReminderSettings) -> datetime:
 
 def _contact_line(r: Any, today: date, conf: ReminderSettings) -> tuple[Line, str | None, int]:
     """The list line for a member row, their last contact (ISO) and the days since it (or since entry)."""
-    last = r["last_contact_on"]
+    last = r[LAST]
     if last:
         days = (today - date.fromisoformat(last)).days
-        return Line(LINE_LAST_CONTACT, {"name": esc(r["name"]), "date": last, "days": days}), last, days
-    entered = datetime.fromisoformat(r["created_at"]).astimezone(conf.tz).date()
+        return Line(LINE_LAST_CONTACT, {"name": esc(r[NAME]), "date": last, "days": days}), last, days
+    entered = datetime.fromisoformat(r[CREATED]).astimezone(conf.tz).date()
     days = (today - entered).days
-    return Line(LINE_NO_CONTACT, {"name": esc(r["name"]), "date": entered.isoformat()}), None, days
+    return Line(LINE_NO_CONTACT, {"name": esc(r[NAME]), "date": entered.isoformat()}), None, days
 
 
 async def _crossings(run: ScanRun, conf: ReminderSettings, today: date, branch_ids: Sequence[int] | None,
@@ -91,8 +93,8 @@ async def _crossings(run: ScanRun, conf: ReminderSettings, today: date, branch_i
                                                         from_branch, run.chunk, with_users)
                 full = len(rows) == run.chunk
                 if full:
-                    from_branch = rows[-1]["branch_id"]
-                    whole = [r for r in rows if r["branch_id"] != from_branch]
+                    from_branch = rows[-1][BRANCH]
+                    whole = [r for r in rows if r[BRANCH] != from_branch]
                     rows = whole or rows
                 if rows:
                     await handle(run, tx, conf, today, rows)
@@ -100,55 +102,93 @@ async def _crossings(run: ScanRun, conf: ReminderSettings, today: date, branch_i
                 break
 
 
-async def _flag_lost(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
-    ids = [r["id"] for r in rows]
-    await scan_repo.set_levels(tx, ids, ContactLevel.LOST.code, today, tx.now_iso)
-    has_case = await scan_repo.members_with_open_case(tx, ids)
-    opened = await scan_repo.open_cases(tx, [i for i in ids if i not in has_case], today, SEARCHING)
-    case_of = {mid: cid for cid, mid in opened}
-    # One audit row per chunk for the levels raised and one for the cases opened (every id listed): a
+async def _lost_writes(tx: Any, ids: list[int], today: date) -> list[tuple[int, int]]:
+    """Raise the members to 失联 and open a case for each one without a case in progress."""
+    await scan_repo.set_levels(tx, ids, ContactLevel.LOST.code, today)
+    opened = await scan_repo.open_cases(tx, ids, today, SEARCHING)
+    # One audit row per chunk for the levels raised and one for the cases opened, every id listed: a
     # backlog of 150,000 members would otherwise spend seconds on per-row HMACs.
     audits = [("scan", today.isoformat(), "lost", None, {"level": ContactLevel.LOST.code, "members": ids})]
     if opened:
         audits.append(("case", None, "open_many", None, {"state": SEARCHING, "opened_on": today.isoformat(),
                                                           "by": "scan", "cases": [list(p) for p in opened]}))
     await tx.audit_many(audits)
-    batch, flags = Batch(today), []
-    for r in rows:
-        item, last, days = _contact_line(r, today, conf)
-        flag = run.flag("lost", r["branch_id"], member_id=r["id"], name=r["name"], level=ContactLevel.LOST.value,
-                        last_contact_on=last, days_since_contact=days, detail={"case_id": case_of.get(r["id"])})
-        batch.add("lost", r["branch_id"], run.contacts.responsible(r["branch_id"]), {"months": conf.lost_months},
-                  item, f"member:{r['id']}", flag)
-        flags.append(flag)
+    return opened
+
+
+async def _alongside(writes: Awaitable[Any], build: Callable[[], Any], batch: Batch) -> Any:
+    """The chunk's writes (a few set-based statements: SQLite works without holding Python's GIL) run
+    while a worker thread composes and renders the chunk's messages (`build`, then `batch.render`).
+    Both finish before the transaction goes on; an error in either rolls the whole chunk back."""
+    def compose() -> None:
+        build()
+        batch.render()
+
+    results = await asyncio.gather(writes, asyncio.to_thread(compose), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results[0]
+
+
+async def _flag_lost(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
+    ids = [r[ID] for r in rows]
+    batch, flags, header, level = Batch(today), [], {"months": conf.lost_months}, ContactLevel.LOST.value
+    responsible, add = run.contacts.responsible, batch.add
+    case_of: dict[int, int] = {}
+
+    def build() -> None:
+        for r in rows:
+            item, last, days = _contact_line(r, today, conf)
+            flag = None if run.sink is None else run.flag(
+                "lost", r[BRANCH], member_id=r[ID], name=r[NAME], level=level, last_contact_on=last,
+                days_since_contact=days, detail={"case_id": case_of.get(r[ID])})
+            add("lost", r[BRANCH], responsible(r[BRANCH]), header, item, f"member:{r[ID]}", flag)
+            flags.append(flag)
+
+    if run.sink is None:
+        run.count("lost", len(rows))
+        await _alongside(_lost_writes(tx, ids, today), build, batch)
+    else:                             # the report names each member's case: open the cases first
+        case_of.update((mid, cid) for cid, mid in await _lost_writes(tx, ids, today))
+        build()
     await run.finish(tx, batch, flags)
 
 
 def officer_or_responsible(run: ScanRun, r: Any) -> list[Recipient]:
     """The member's 指定专人 if bound to the bot and not blocked, else whoever answers for the branch."""
-    if r["o_tg"] is not None and not r["o_blocked"]:
-        return [Recipient(r["o_tg"], locale_of(r["o_locale"], r["o_lang"], run.default_locale))]
-    return run.contacts.responsible(r["branch_id"])
+    if r[O_TG] is not None:
+        return [Recipient(r[O_TG], locale_of(r[O_LANG], None, run.default_locale))]
+    return run.contacts.responsible(r[BRANCH])
+
+
+async def _out_of_control_writes(tx: Any, ids: list[int], today: date) -> None:
+    await scan_repo.set_levels(tx, ids, ContactLevel.OUT_OF_CONTROL.code, today)
+    await tx.audit("scan", today.isoformat(), "out_of_control", None,
+                   {"level": ContactLevel.OUT_OF_CONTROL.code, "members": ids})
 
 
 async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
-    ids = [r["id"] for r in rows]
-    await scan_repo.set_levels(tx, ids, ContactLevel.OUT_OF_CONTROL.code, today, tx.now_iso)
-    await tx.audit("scan", today.isoformat(), "out_of_control", None,
-                   {"level": ContactLevel.OUT_OF_CONTROL.code, "members": ids})
     batch, flags = Batch(today), []
-    for r in rows:
-        item, last, days = _contact_line(r, today, conf)
-        flag = run.flag("out_of_control", r["branch_id"], member_id=r["id"], name=r["name"],
-                        level=ContactLevel.OUT_OF_CONTROL.value, last_contact_on=last, days_since_contact=days)
-        batch.add("out_of_control", r["branch_id"], officer_or_responsible(run, r),
-                  {"months": conf.out_of_control_months}, item, f"member:{r['id']}", flag)
-        if r["m_tg"] is not None and not r["m_blocked"]:
-            text, buttons = render_check_in(locale_of(r["m_locale"], r["m_lang"], run.default_locale), r["name"],
-                                            r["id"])
-            batch.single(f"check_in:{r['id']}:{today.isoformat()}", r["m_tg"], "check_in", text, buttons,
-                         f"member:{r['id']}", flag)
-        flags.append(flag)
+    header, level, day = {"months": conf.out_of_control_months}, ContactLevel.OUT_OF_CONTROL.value, today.isoformat()
+    add, single = batch.add, batch.single
+
+    def build() -> None:
+        for r in rows:
+            item, last, days = _contact_line(r, today, conf)
+            flag = None if run.sink is None else run.flag(
+                "out_of_control", r[BRANCH], member_id=r[ID], name=r[NAME], level=level, last_contact_on=last,
+                days_since_contact=days)
+            ref = f"member:{r[ID]}"
+            add("out_of_control", r[BRANCH], officer_or_responsible(run, r), header, item, ref, flag)
+            if r[M_TG] is not None:
+                text, buttons = render_check_in(locale_of(r[M_LANG], None, run.default_locale), r[NAME], r[ID])
+                single(f"check_in:{r[ID]}:{day}", r[M_TG], "check_in", text, buttons, ref, flag)
+            flags.append(flag)
+
+    if run.sink is None:
+        run.count("out_of_control", len(rows))
+    await _alongside(_out_of_control_writes(tx, [r[ID] for r in rows], today), build, batch)
     await run.finish(tx, batch, flags)
 
 
@@ -168,7 +208,7 @@ async def scan_group(run: ScanRun, conf: ReminderSettings, org_ids: Sequence[int
 
 async def run_scan(services: Services, actor: Actor = SCHEDULER, *, org_ids: Sequence[int] | None = None,
                    dry_run: bool = False, default_locale: str = DEFAULT_LOCALE, sink: Callable[[Flag], Any] | None = None,
-                   chunk: int = 5000, record_job: bool = True) -> ScanReport:
+                   chunk: int = 20000, record_job: bool = True) -> ScanReport:
     """Run the scan now for the given organization nodes (default: all) and return what it raised.
 
     Each flag is passed to `sink` as it is raised. With dry_run everything is computed inside one

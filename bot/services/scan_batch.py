@@ -13,16 +13,17 @@ from datetime import date
 from typing import Any, Iterable
 
 from bot.domain.codes import Role
-from bot.i18n import normalize_locale
+from bot.i18n import SUPPORTED, normalize_locale
 from bot.services.scan_messages import LINES_PER_MESSAGE, Line, render_list
 from bot.storage import outbox as outbox_repo
 from bot.storage.db import Tx
 
 
 def locale_of(locale: str | None, lang_code: str | None, default: str) -> str:
-    """As bot.storage.users.effective_locale, for rows already joined with users."""
+    """As bot.storage.users.effective_locale, for rows already joined with users: the /lang override
+    (`locale`, one of SUPPORTED), else Telegram's language code, else the default."""
     if locale:
-        return locale
+        return locale if locale in SUPPORTED else normalize_locale(locale)
     return normalize_locale(lang_code) if lang_code else default
 
 
@@ -122,6 +123,7 @@ class Batch:
         self.today = today
         self.groups: dict[tuple[str, int, int], _Group] = {}
         self.singles: list[tuple[str, int, str, str, str | None, Flag | None]] = []
+        self._rows: list[tuple[str, int, str, str, str | None]] = []
         self.written = 0
 
     def add(self, kind: str, org_id: int, recipients: Iterable[Recipient], header_params: dict[str, Any],
@@ -138,9 +140,9 @@ class Batch:
                ref: str | None, flag: Flag | None = None) -> None:
         self.singles.append((key, chat_id, kind, outbox_repo.payload_json(text, buttons), ref, flag))
 
-    async def flush(self, tx: Tx) -> int:
-        """Render and enqueue everything gathered; returns the number of new outbox rows."""
-        rows: list[tuple[str, int, str, str, str | None]] = []
+    def render(self) -> None:
+        """Render every message gathered so far into outbox rows (pure Python: may run in a worker thread)."""
+        rows = self._rows
         for (kind, tg_id, org_id), g in self.groups.items():
             texts = render_list(g.recipient.locale, kind, g.header_params, g.lines)
             tag = hashlib.sha1(",".join(g.refs).encode()).hexdigest()[:12]
@@ -155,10 +157,15 @@ class Batch:
             rows.append((key, chat_id, kind, payload, ref))
             if flag is not None:
                 flag.reminders.append(Reminder(kind, chat_id, key))
-        written = await outbox_repo.enqueue_many(tx, rows)
-        self.written += written
         self.groups.clear()
         self.singles.clear()
+
+    async def flush(self, tx: Tx) -> int:
+        """Render what is left and enqueue everything; returns the number of new outbox rows."""
+        self.render()
+        written = await outbox_repo.enqueue_many(tx, self._rows)
+        self._rows = []
+        self.written += written
         return written
 
 
@@ -191,6 +198,9 @@ class ScanRun:
             yield self.shared_tx
 
         return shared() if self.shared_tx is not None else self.db.write(self.actor_label)
+
+    def count(self, kind: str, n: int) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + n
 
     def flag(self, kind: str, org_id: int, **fields: Any) -> Flag | None:
         """Count one flag; build its report object only when someone reads the flags (the CLI)."""

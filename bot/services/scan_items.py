@@ -93,8 +93,8 @@ async def flow_members(run: ScanRun, conf: ReminderSettings, today: date, org_id
                     else:
                         entered = datetime.fromisoformat(r["created_at"]).astimezone(conf.tz).date()
                         item = line(LINE_NO_CONTACT, name=r["name"], date=entered.isoformat())
-                    if r["o_tg"] is not None and not r["o_blocked"]:
-                        to = [Recipient(r["o_tg"], locale_of(r["o_locale"], r["o_lang"], run.default_locale))]
+                    if r["o_tg"] is not None:
+                        to = [Recipient(r["o_tg"], locale_of(r["o_lang"], None, run.default_locale))]
                     else:
                         to = run.contacts.responsible(r["branch_id"])
                     flag = run.flag("flow_contact", r["branch_id"], member_id=r["id"], name=r["name"],

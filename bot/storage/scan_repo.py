@@ -6,6 +6,7 @@ last_contact_on within one contact_level, through members_level_contact), never 
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any, Iterable, Sequence
 
@@ -26,19 +27,30 @@ def scope_sql(column: str, ids: Sequence[int] | None) -> tuple[str, list[Any]]:
     return f" AND {column} IN ({','.join('?' * len(ids))})", list(ids)
 
 
+# A member's and their officer's Telegram account, when bound and not blocked: chat id, and the /lang
+# override else Telegram's language code (bot.services.scan_batch.locale_of finishes the choice).
 _CANDIDATE_COLUMNS = (
-    "m.id, m.branch_id, m.name, m.last_contact_on, m.created_at, m.officer_id, m.contact_level,"
-    " mu.tg_id AS m_tg, mu.locale AS m_locale, mu.lang_code AS m_lang, mu.blocked_at AS m_blocked,"
-    " ou.tg_id AS o_tg, ou.locale AS o_locale, ou.lang_code AS o_lang, ou.blocked_at AS o_blocked")
+    "m.id, m.branch_id, m.name, m.last_contact_on, m.created_at, m.officer_id,"
+    " CASE WHEN mu.blocked_at IS NULL THEN mu.tg_id END AS m_tg, COALESCE(mu.locale, mu.lang_code) AS m_lang,"
+    " CASE WHEN ou.blocked_at IS NULL THEN ou.tg_id END AS o_tg, COALESCE(ou.locale, ou.lang_code) AS o_lang")
 _CANDIDATE_FROM = (" FROM members m LEFT JOIN users mu ON mu.member_id = m.id"
                    " LEFT JOIN users ou ON ou.member_id = m.officer_id")
 
 
+async def fetch_tuples(tx: Tx, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    """Rows as plain tuples (no Row objects): for the scan's bulk reads, read by position."""
+    async with tx.conn.execute(sql, params) as cur:
+        cur.row_factory = None
+        return list(await cur.fetchall())
+
+
 _LOST_COLUMNS = "m.id, m.branch_id, m.name, m.last_contact_on, m.created_at"
+# Positions in candidate rows (the scan reads hundreds of thousands of rows: by index, not by name).
+ID, BRANCH, NAME, LAST, CREATED, OFFICER, M_TG, M_LANG, O_TG, O_LANG = range(10)
 
 
 async def level_candidates(tx: Tx, level: int, cut: date, cut_instant: datetime, branch_ids: Sequence[int] | None,
-                           from_branch: int, limit: int, with_users: bool) -> list[Any]:
+                           from_branch: int, limit: int, with_users: bool) -> list[tuple]:
     """Active members at `level` whose last contact is before `cut` — or, with none on record, who were
     entered before `cut_instant` — in branch order from `from_branch` on (keyset pagination).
 
@@ -47,41 +59,32 @@ async def level_candidates(tx: Tx, level: int, cut: date, cut_instant: datetime,
     member's and their officer's Telegram accounts (for the check-in and the officer's reminder)."""
     scope, params = scope_sql("m.branch_id", branch_ids)
     columns, joins = (_CANDIDATE_COLUMNS, _CANDIDATE_FROM) if with_users else (_LOST_COLUMNS, " FROM members m")
-    return await tx.fetchall(
-        f"SELECT {columns}{joins} WHERE m.active = 1 AND m.contact_level = ? AND m.branch_id >= ?{scope}"
+    return await fetch_tuples(
+        tx, f"SELECT {columns}{joins} WHERE m.active = 1 AND m.contact_level = ? AND m.branch_id >= ?{scope}"
         " AND (m.last_contact_on < ? OR (m.last_contact_on IS NULL AND m.created_at < ?))"
         " ORDER BY m.branch_id LIMIT ?",
         (level, from_branch, *params, cut.isoformat(), utc_iso(cut_instant), limit))
 
 
-async def set_levels(tx: Tx, member_ids: Iterable[int], level: int, since: date, now_iso: str) -> None:
-    await tx.executemany("UPDATE members SET contact_level = ?, level_since = ?, updated_at = ? WHERE id = ?",
-                         [(level, since.isoformat(), now_iso, mid) for mid in member_ids])
+async def set_levels(tx: Tx, member_ids: Sequence[int], level: int, since: date) -> int:
+    """The level the scan flagged (not a change of the member's record: updated_at stays).
 
-
-async def members_with_open_case(tx: Tx, member_ids: Sequence[int]) -> set[int]:
-    """Members with a case in progress (as bot.storage.cases.open_case_of: not closed, not regained)."""
-    found: set[int] = set()
-    ids = list(member_ids)
-    for i in range(0, len(ids), 900):
-        part = ids[i:i + 900]
-        rows = await tx.fetchall(
-            f"SELECT DISTINCT member_id FROM cases WHERE member_id IN ({','.join('?' * len(part))})"
-            " AND closed_on IS NULL AND state NOT IN ('regained', 'closed')", part)
-        found.update(r[0] for r in rows)
-    return found
+    One statement for the whole chunk (ids as a JSON array): SQLite runs it without Python in the loop."""
+    cur = await tx.execute("UPDATE members SET contact_level = ?, level_since = ?"
+                           " WHERE id IN (SELECT value FROM json_each(?))",
+                           (level, since.isoformat(), json.dumps(list(member_ids))))
+    return cur.rowcount
 
 
 async def open_cases(tx: Tx, member_ids: Sequence[int], opened_on: date, state: str) -> list[tuple[int, int]]:
-    """Open a lost-contact case for each member; returns [(case_id, member_id)] (ids assigned here)."""
-    if not member_ids:
-        return []
-    row = await tx.fetchone("SELECT COALESCE(MAX(id), 0) FROM cases")
-    first = row[0] + 1
-    pairs = [(first + i, mid) for i, mid in enumerate(member_ids)]
-    await tx.executemany("INSERT INTO cases (id, member_id, opened_on, state, created_at) VALUES (?,?,?,?,?)",
-                         [(cid, mid, opened_on.isoformat(), state, tx.now_iso) for cid, mid in pairs])
-    return pairs
+    """Open a lost-contact case for each member without a case in progress (as bot.storage.cases.
+    open_case_of: not closed, not regained); returns [(case_id, member_id)] of the cases opened."""
+    rows = await tx.fetchall(
+        "INSERT INTO cases (member_id, opened_on, state, created_at) SELECT m.id, ?, ?, ? FROM members m"
+        " WHERE m.id IN (SELECT value FROM json_each(?)) AND NOT EXISTS (SELECT 1 FROM cases c"
+        " WHERE c.member_id = m.id AND c.closed_on IS NULL AND c.state NOT IN ('regained', 'closed'))"
+        " RETURNING id, member_id", (opened_on.isoformat(), state, tx.now_iso, json.dumps(list(member_ids))))
+    return sorted((r[0], r[1]) for r in rows)
 
 
 async def transfers_due(tx: Tx, cut: date, branch_ids: Sequence[int] | None, limit: int) -> list[Any]:
