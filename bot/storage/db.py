@@ -223,6 +223,10 @@ class Database:
         """BEGIN IMMEDIATE … COMMIT, with the audit rows appended in the same transaction."""
         async with self._lock:
             assert self._writer is not None
+            if self._writer.in_transaction:
+                # A task cancelled while its COMMIT/ROLLBACK was queued left the shared connection inside a
+                # transaction it no longer owns: undo that, or every later write fails on BEGIN.
+                await self._writer.execute("ROLLBACK")
             await self._writer.execute("BEGIN IMMEDIATE")
             tx = Tx(self, actor, self.clock.now())
             try:
