@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -159,3 +160,14 @@ def validation_errors(exc: Exception) -> list[DomainError]:
         else:
             out.append(DomainError(N_("Invalid value: {reason}"), field=field, reason=err.get("msg", "")))
     return out or [DomainError(N_("Invalid value: {reason}"), reason=str(exc))]
+
+
+def build_model(cls: Any, data: Any) -> Any:
+    """`cls` from a draft dict (or an instance as is), pydantic's errors turned into the first DomainError."""
+    if isinstance(data, cls):
+        return data
+    try:
+        return cls.model_validate(data)
+    except Exception as exc:
+        errors = validation_errors(exc)
+        raise errors[0] from None

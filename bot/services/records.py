@@ -14,12 +14,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
-from pydantic import ValidationError
 
 from bot.domain.codes import ContactKind, SpecialStatus, TransferKind
 from bot.domain.errors import DomainError
 from bot.domain.events import FREE_TEXT_MAX, Transfer
-from bot.domain.member import Member, validation_errors
+from bot.domain.member import Member, build_model
 from bot.i18n import N_
 from bot.services.context import Actor, Services
 from bot.services.roster import not_allowed, visible_member
@@ -113,12 +112,7 @@ async def record_dues(svc: Services, actor: Actor, member_id: Any, on: date, amo
 
 def build_transfer(data: dict[str, Any] | Transfer) -> Transfer:
     """A Transfer from a draft, pydantic's errors turned into the first DomainError (e.g. a bad phone)."""
-    if isinstance(data, Transfer):
-        return data
-    try:
-        return Transfer.model_validate(data)
-    except ValidationError as exc:
-        raise validation_errors(exc)[0] from None
+    return build_model(Transfer, data)
 
 
 async def record_transfer(svc: Services, actor: Actor, data: dict[str, Any] | Transfer) -> int:

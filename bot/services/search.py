@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pydantic import ValidationError
 
 from bot.domain.codes import MemberType
 from bot.domain.errors import DomainError
 from bot.domain.events import SearchAttempt
-from bot.domain.member import validation_errors
+from bot.domain.member import build_model
 from bot.i18n import N_
 from bot.services.context import Actor, Services, require_branch
 from bot.services.roster import not_allowed, visible_member
@@ -35,12 +34,7 @@ class SearchLogged:
 
 def build_attempt(data: dict[str, Any] | SearchAttempt) -> SearchAttempt:
     """A SearchAttempt from a draft, with pydantic's errors turned into the first DomainError."""
-    if isinstance(data, SearchAttempt):
-        return data
-    try:
-        return SearchAttempt.model_validate(data)
-    except ValidationError as exc:
-        raise validation_errors(exc)[0] from None
+    return build_model(SearchAttempt, data)
 
 
 async def check_signers(svc: Services, actor: Actor, member_id: int, signer_ids: list[int]) -> list[int]:
