@@ -209,7 +209,7 @@ def file_url_for(base_url: str) -> str:
 def build_application(settings: Settings, db: Database, clock: Clock, *, token: str,
                       base_url: str | None = None, base_file_url: str | None = None,
                       rate_limiter: bool = True, persistence_interval: float = 1.0,
-                      max_concurrent_updates: int = 32) -> Application:
+                      max_concurrent_updates: int | None = None) -> Application:
     """The bot, ready for `initialize()` / `run_polling()`. `db` may still be unopened (it must be
     open before `initialize()`, which loads the persisted conversations)."""
     quiet_libraries()
@@ -226,13 +226,15 @@ def build_application(settings: Settings, db: Database, clock: Clock, *, token: 
         .defaults(Defaults(tzinfo=ZoneInfo(settings.timezone), parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .persistence(persistence)
-        # 32 updates in flight: Telegram takes ~30 messages/s from a bot, so even at one second per
-        # round trip more would only queue; fewer in flight costs less bookkeeping per update
-        # (bench/updates_bench.py measured 256 in flight as the slowest setting).
-        .concurrent_updates(PerUserOrderedProcessor(max_concurrent_updates))
+        # 8 updates in flight (Little's law): Telegram takes ~30 messages/s from a bot and a round
+        # trip to it takes ~0.25 s, so 30 x 0.25 ≈ 8 in flight already reach Telegram's limit; more
+        # would only queue, and every open connection costs httpcore a check per request
+        # (bench/updates_bench.py). A slower link can raise it: BRANCHBOT_CONCURRENT_UPDATES.
+        .concurrent_updates(PerUserOrderedProcessor(max_concurrent_updates or settings.concurrent_updates))
         .http_version("1.1")
         .get_updates_http_version("1.1")
-        .connection_pool_size(64)
+        # the updates in flight plus the outbox sender and the scheduler's own calls
+        .connection_pool_size((max_concurrent_updates or settings.concurrent_updates) + 8)
         .connect_timeout(10.0)
         .read_timeout(15.0)
         .write_timeout(30.0)

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai", alias="BRANCHBOT_TIMEZONE")
     default_language: str = Field(default="zh_CN", alias="BRANCHBOT_LANGUAGE")
     webhook_secret: str | None = Field(default=None, alias="BRANCHBOT_WEBHOOK_SECRET")
+    # Updates handled at once (see bot.app.build_application for why 8).
+    concurrent_updates: int = Field(default=8, ge=1, le=256, alias="BRANCHBOT_CONCURRENT_UPDATES")
 
     def audit_key_bytes(self, create: bool = False) -> bytes:
         """The audit HMAC key: the setting, else the key file (created 0600 on `init`)."""

@@ -105,6 +105,7 @@ async def test_method_names_are_case_insensitive_and_checked_against_the_spec(em
     assert body["description"] == "Bad Request: chat_id is empty"
     assert [call[0] for call in emu.calls] == [
         "getMe", "sendMessagez", "sendPhoto", "answerCallbackQuery", "sendMessage"]
+    assert (emu.call_count("SENDMESSAGE"), emu.call_count("getMe"), emu.call_count("sendVoice")) == (1, 1, 0)
 
 
 async def test_form_bodies_decode_json_values_but_keep_strings(emu, user):
@@ -262,6 +263,13 @@ async def test_html_supported_markup_becomes_entities(bot, user):
                      "spoiler", "text_link", "code", "pre", "expandable_blockquote"]
     assert sent.entities[8].url == "https://example.org/?a=1&b=2"
     assert sent.entities[10].language == "python"
+
+
+async def test_html_entity_offsets_count_utf16_across_plain_runs(bot, user):
+    # Plain runs are emitted whole: offsets must still be UTF-16 code units (an emoji counts 2).
+    sent = await bot.send_message(user.id, "😀 a&amp;b <b>党😀</b> tail <i>x</i>", parse_mode="HTML")
+    assert sent.text == "😀 a&b 党😀 tail x"
+    assert [(e.type, e.offset, e.length) for e in sent.entities] == [("bold", 7, 3), ("italic", 16, 1)]
 
 
 async def test_markdown_v2_reserved_characters(emu, bot, user):

@@ -5,6 +5,7 @@ over HTTP, plus the handles tests use to act as users and inspect what the bot d
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,9 @@ class Emulator(UserActions):
         self.faults = FaultInjector()
         self.limits = RateLimiter()
         self.calls: list[tuple[str, dict]] = []
+        # Calls per lower-cased method name, kept as they arrive: benchmarks poll this in a loop and
+        # must not rescan every call each time.
+        self.call_counts: collections.Counter[str] = collections.Counter()
         self.errors: list[ApiErrorRecord] = []
         self._runner: web.AppRunner | None = None
         self._stopped = asyncio.Event()
@@ -180,6 +184,10 @@ class Emulator(UserActions):
 
     def _describe_errors(self) -> str:
         return f"emulator errors: {[str(e) for e in self.errors]}" if self.errors else "no emulator errors"
+
+    def call_count(self, method: str) -> int:
+        """How many calls to `method` (any capitalisation) have arrived, in O(1)."""
+        return self.call_counts[method.lower()]
 
     def calls_of(self, method: str) -> list[dict]:
         """Parameters of every call to `method` (any capitalisation)."""

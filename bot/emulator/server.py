@@ -96,6 +96,7 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
     except ApiError as exc:
         decode_error = exc
     emu.calls.append((name, params))
+    emu.call_counts[name.lower()] += 1
 
     fault = emu.faults.take(name)
     if fault is not None:

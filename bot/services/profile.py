@@ -58,15 +58,14 @@ async def my_record(services: Services, actor: Actor) -> MemberView:
     """The acting user's own member record. Only ever the actor's own: there is no member id parameter."""
     if actor.member_id is None:
         raise PermissionDenied(N_("Your account is not linked to a member record"))
-    row = await member_repo.get_row(services.db, actor.member_id)
+    row = await member_repo.get_row_with_branch(services.db, actor.member_id)
     if row is None:
         raise NotFound(N_("Your member record was not found: please tell your branch secretary"))
     member = member_repo.member_from_row(row)
-    branch = await org_repo.get(services.db, member.branch_id)
     last = row["last_contact_on"]
     return MemberView(
         member=member,
-        branch_name=branch.name if branch else "—",
+        branch_name=row["branch_name"] or "—",
         id_number_masked=mask_id_number(member.id_number),
         last_contact_on=date.fromisoformat(last) if last else None,
         contact_level=ContactLevel.by_code(int(row["contact_level"] or 0)),  # type: ignore[arg-type]

@@ -94,6 +94,13 @@ async def get_row(db: Database, member_id: int) -> Any:
     return await db.fetchone(f"SELECT {_COLUMNS} FROM members WHERE id = ?", (member_id,))
 
 
+async def get_row_with_branch(db: Database, member_id: int) -> Any:
+    """`get_row` plus the branch's name as `branch_name`, in one query (/me runs it on every tap)."""
+    cols = ", ".join(f"m.{c.strip()}" for c in _COLUMNS.split(","))
+    return await db.fetchone(f"SELECT {cols}, o.name AS branch_name FROM members m"
+                             " LEFT JOIN orgs o ON o.id = m.branch_id WHERE m.id = ?", (member_id,))
+
+
 async def list_branch(db: Database, branch_ids: Iterable[int], offset: int = 0, limit: int = 20,
                       name_like: str | None = None, active_only: bool = True) -> tuple[list[Any], int]:
     """A page of members of the given branches, ordered by name, and the total count."""
