@@ -2,9 +2,11 @@
 
 Both run as real PTB Applications polling the local Bot API emulator over HTTP, in the same run, on
 the same emulator, with the same load: USERS users each sending MESSAGES messages, all queued at once.
-The full bot answers `/me` (a member lookup on the SQLite register, a localized, HTML-escaped reply)
-and a one-tap check-in (an audited write transaction), so the figure includes the database; the echo
-bot answers every text with itself. Rate limiters are off for both: the emulator's limits are off, and
+The full bot answers `/me`: the actor and roles looked up on the SQLite register, the member's record
+read and rendered as a localized, HTML-escaped reply with its buttons, behind the same permission
+decorators, persistence and ordered-per-user processing as production; the echo bot answers every text
+with itself. (Writes are not in this figure: a report or a search attempt is one audited transaction
+more, and a person makes a few a week.) Rate limiters are off for both: the emulator's limits are off, and
 the question is the bot's own cost per update.
 
     .venv/bin/python bench/updates_bench.py [--users 40] [--messages 10]
@@ -90,10 +92,10 @@ async def full_rate(emu: Emulator, users: list, messages: int, folder: Path) -> 
                                            last_contact_on=date(2026, 11, 1))
             await user_repo.ensure_user(tx, user.id)
             await tx.execute("UPDATE users SET member_id = ? WHERE tg_id = ?", (mid, user.id))
-    settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, BRANCHBOT_DATABASE=folder / "bench.db")
-    app = build_application(settings, db, clock, token=TOKEN, base_url=emu.base_url,
-                            base_file_url=emu.base_file_url, rate_limiter=False)
     try:
+        settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, BRANCHBOT_DATABASE=folder / "bench.db")
+        app = build_application(settings, db, clock, token=TOKEN, base_url=emu.base_url,
+                                base_file_url=emu.base_file_url, rate_limiter=False)
         n = len(users) * messages
         seconds = await _drive(emu, app, users, ["/me"] * messages, n)
         # The replies must be the members' own records, not a refusal: otherwise the figure means nothing.

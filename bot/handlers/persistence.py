@@ -64,7 +64,9 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
 
     def __init__(self, db: Database, *, update_interval: float = 1.0,
                  on_error: Callable[[BaseException], None] | None = None):
-        super().__init__(store_data=PersistenceInput(bot_data=True, chat_data=True, user_data=True,
+        # Only what the bot keeps across a restart: conversation states and their drafts (user_data).
+        # chat_data and bot_data are unused; storing them would cost PTB a refresh and a save per update.
+        super().__init__(store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True,
                                                      callback_data=False),
                          update_interval=update_interval)
         self.db = db
