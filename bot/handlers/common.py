@@ -20,8 +20,8 @@ Callback data is untrusted input: whatever id it carries, the service re-checks 
 Handlers: decorate with `@private_only`, `@member_required`, `@officer_required` or `@with_ctx`;
 the decorated function receives `(update, context, ctx: HandlerCtx)`; decorators stack (the
 HandlerCtx is built once). Reply with `reply()` / `edit_or_reply()` (they answer the callback
-query), escape user text with `esc()`, and build conversations with `conversation()` (persistent,
-/cancel, timeout).
+query) and escape user text with `esc()`. Conversations are built with
+`bot.handlers.conversations.conversation()` (persistent, /cancel, timeout, one at a time).
 """
 
 from __future__ import annotations
@@ -30,8 +30,7 @@ import functools
 import html
 import logging
 import math
-import warnings
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -40,10 +39,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import (
-    BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, ConversationHandler, TypeHandler,
-)
-from telegram.warnings import PTBUserWarning
+from telegram.ext import ContextTypes
 
 from bot.app import AppState, app_state
 from bot.config import Settings
@@ -435,71 +431,3 @@ async def edit_or_reply(update: Update, ctx: HandlerCtx, text: str, keyboard: An
             if not any(s in reason for s in _EDIT_FALLBACK):
                 raise
     return await reply(update, ctx, text, keyboard)
-
-
-# ---- conversations ---------------------------------------------------------------------------------
-
-async def _end(update: Update, context: Context, ctx: HandlerCtx, draft_key: str, message: str) -> int:
-    if isinstance(context.user_data, dict):
-        context.user_data.pop(draft_key, None)
-    body = ctx._(message)
-    if update.callback_query is not None:
-        await edit_or_reply(update, ctx, body, [[(ctx._("Menu"), MENU)]] if ctx.is_bound else None)
-    else:
-        await reply(update, ctx, body, ReplyKeyboardRemove())
-    return ConversationHandler.END
-
-
-def cancel_handlers(draft_key: str) -> list[BaseHandler]:
-    """The standard fallbacks: /cancel and the ✖ Cancel button (c:cancel) end the conversation and
-    drop `context.user_data[draft_key]`."""
-
-    @with_ctx
-    async def cancelled(update: Update, context: Context, ctx: HandlerCtx) -> int:
-        return await _end(update, context, ctx, draft_key, N_("Cancelled. Nothing was saved."))
-
-    return [CommandHandler("cancel", cancelled), CallbackQueryHandler(cancelled, pattern=f"^{CANCEL}$")]
-
-
-def timeout_handler(draft_key: str, minutes: int) -> BaseHandler:
-    """ConversationHandler.TIMEOUT: a polite note, the draft dropped."""
-
-    @with_ctx
-    async def timed_out(update: Update, context: Context, ctx: HandlerCtx) -> None:
-        if isinstance(context.user_data, dict):
-            context.user_data.pop(draft_key, None)
-        if ctx.chat_id is not None and ctx.chat_is_private:
-            await context.bot.send_message(ctx.chat_id, ctx.tr.ngettext(
-                "This conversation was closed after {n} minute without an answer. Nothing unconfirmed was "
-                "saved; send /start to begin again.",
-                "This conversation was closed after {n} minutes without an answer. Nothing unconfirmed was "
-                "saved; send /start to begin again.", minutes), reply_markup=ReplyKeyboardRemove())
-
-    return TypeHandler(Update, timed_out)
-
-
-def conversation(name: str, entry_points: list[BaseHandler], states: dict[object, list[BaseHandler]], *,
-                 fallbacks: Iterable[BaseHandler] = (), timeout: float | None = CONVERSATION_TIMEOUT,
-                 draft_key: str | None = None, allow_reentry: bool = True) -> ConversationHandler:
-    """A persistent ConversationHandler (state saved in SQLite under `name`) with the standard
-    /cancel and ✖ Cancel fallbacks, a polite timeout, and the draft kept in
-    `context.user_data[draft_key or name]` (JSON-able values only: see bot.handlers.persistence).
-    States must be ints or strs."""
-    key = draft_key or name
-    all_states = dict(states)
-    if timeout:
-        all_states[ConversationHandler.TIMEOUT] = [timeout_handler(key, max(1, int(timeout // 60)))]
-    with warnings.catch_warnings():
-        # "CallbackQueryHandler will not be tracked for every message": we track per user and chat on purpose.
-        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
-        return ConversationHandler(
-            entry_points=entry_points, states=all_states, fallbacks=[*cancel_handlers(key), *fallbacks],
-            name=name, persistent=True, allow_reentry=allow_reentry, conversation_timeout=timeout or None,
-        )
-
-
-def draft(context: Context, key: str) -> dict[str, Any]:
-    """The conversation's draft dict in user_data (created empty)."""
-    data = context.user_data
-    assert isinstance(data, dict)
-    return data.setdefault(key, {})

@@ -20,8 +20,9 @@ from telegram.ext import Application, CallbackQueryHandler, ConversationHandler,
 from bot.domain.codes import ReportKind
 from bot.domain.errors import DomainError, PermissionDenied
 from bot.handlers.common import (
-    MENU, Context, HandlerCtx, answer, conversation, edit_or_reply, member_required, parse_cb, reply, send_menu,
+    MENU, Context, HandlerCtx, answer, edit_or_reply, member_required, parse_cb, reply, send_menu,
 )
+from bot.handlers.conversations import conversation
 from bot.handlers.member_prompts import BACK_LABEL, CANCEL_LABEL, CONFIRM, state_of, step_prompt, summary
 from bot.handlers.member_steps import (
     CHOICE, DATE, DRAFT, FLOW_BY_ACTION, FLOWS, PHONE, PLEDGE, TEXT, YESNO, Flow, Step, missing, read_choice,
@@ -360,10 +361,15 @@ def _states() -> dict[object, list[Any]]:
     return states
 
 
+def _title_of(draft: dict) -> str | None:
+    flow = FLOWS.get(draft.get("flow", ""))
+    return flow.title if flow else None
+
+
 def build_conversation() -> ConversationHandler:
     entry = CallbackQueryHandler(_remember_step(start_flow),
                                  pattern=r"^m:menu:(outflow|returned|moved|work_unit|phone|abroad|checkin|correction)$")
-    return conversation(NAME, [entry], _states(), draft_key=DRAFT)
+    return conversation(NAME, [entry], _states(), draft_key=DRAFT, title_of=_title_of)
 
 
 def register(app: Application) -> None:

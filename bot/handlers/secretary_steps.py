@@ -26,9 +26,9 @@ from bot.domain.codes import CodedEnum
 from bot.domain.dates import parse_user_date
 from bot.domain.errors import DomainError, PermissionDenied
 from bot.handlers.common import (
-    Context, HandlerCtx, answer, back_cancel_row, cb, conversation, edit_or_reply, esc, officer_required, parse_cb,
-    reply,
+    Context, HandlerCtx, answer, back_cancel_row, cb, edit_or_reply, esc, officer_required, parse_cb, reply,
 )
+from bot.handlers.conversations import conversation
 from bot.i18n import N_
 from bot.services.reports_text import clean_text
 
@@ -447,6 +447,11 @@ async def _save(update: Update, context: Context, ctx: HandlerCtx, flow: Flow, d
 
 # ---- wiring ----------------------------------------------------------------------------------------
 
+def _title_of(draft: dict) -> str | None:
+    flow = FLOWS.get(draft.get("flow", ""))
+    return flow.title if flow else None
+
+
 def build_conversation(flows: list[Flow]) -> ConversationHandler:
     for flow in flows:
         add_flow(flow)
@@ -467,7 +472,7 @@ def build_conversation(flows: list[Flow]) -> ConversationHandler:
         states[f"{flow.code}.{CONFIRM}"] = [
             CallbackQueryHandler(on_confirm, pattern=rf"^s:f:{flow.code}:{CONFIRM}$"), back, buttons,
             MessageHandler(typed, on_text), MessageHandler(other, on_other)]
-    return conversation(NAME, entry, states, draft_key=DRAFT)
+    return conversation(NAME, entry, states, draft_key=DRAFT, title_of=_title_of)
 
 
 # ---- small shared renderers -------------------------------------------------------------------------
