@@ -2,8 +2,10 @@
 
 Members' commands go to the default scope, once per language ("zh", "en") and once without a
 language (the deployment's default language). Officers get, in their own chat
-(BotCommandScopeChat), the member commands followed by the officer commands, in their language,
-refreshed when a role is granted through an invite or the language changes.
+(BotCommandScopeChat), the member commands followed by the officer commands, in their language.
+`users.menu` records what each chat was given, so a change is published once: when a role is granted
+through an invite or the language changes, and, for a role granted or revoked from the CLI (which cannot
+reach Telegram), at the user's next message (`sync_menu`, called by ctx_of) and at every start.
 
 Feature modules add their commands from their register(app):
     commands_menu.add_command("members", N_("Member list"), audience="officer")
@@ -19,6 +21,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.i18n import N_, Translator, translator
+from bot.storage import users as user_repo
+from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -65,22 +69,41 @@ def commands_for(is_officer: bool, tr: Translator) -> list[BotCommand]:
     return [BotCommand(c.command, tr.gettext(c.description)[:256]) for c in _COMMANDS if c.audience in wanted]
 
 
-async def refresh_commands_for(bot: Bot, tg_id: int, is_officer: bool, locale: str) -> None:
-    """An officer's own menu (member + officer commands in their language); others: the default."""
+def menu_for(is_officer: bool, locale: str) -> str | None:
+    """What `users.menu` should say for this user (None: no menu of their own)."""
+    return f"{OFFICER}:{locale}" if is_officer else None
+
+
+async def refresh_commands_for(bot: Bot, tg_id: int, is_officer: bool, locale: str) -> bool:
+    """An officer's own menu (member + officer commands in their language); others: the default.
+    False when Telegram refused (the menu is a convenience: nothing else depends on it)."""
     scope = BotCommandScopeChat(tg_id)
     try:
         if is_officer:
             await bot.set_my_commands(commands_for(True, translator(locale)), scope=scope)
         else:
             await bot.delete_my_commands(scope=scope)
-    except TelegramError as exc:  # e.g. the user never opened the chat: the menu is a convenience
+    except TelegramError as exc:  # e.g. the user never opened the chat
         log.warning("could not set the commands of an officer chat: %s", type(exc).__name__)
+        return False
+    return True
+
+
+async def sync_menu(bot: Bot, db: Database, tg_id: int, is_officer: bool, locale: str,
+                    current: str | None, *, force: bool = False) -> None:
+    """Publish the user's chat menu if it is not what `users.menu` says they were given (or `force`)."""
+    wanted = menu_for(is_officer, locale)
+    if wanted == current and not force:
+        return
+    if await refresh_commands_for(bot, tg_id, is_officer, locale) and wanted != current:
+        async with db.write("menu") as tx:
+            await user_repo.set_menu(tx, tg_id, wanted)
 
 
 async def publish_all(app: Application) -> None:
     """At start: the default menus per language, and every officer's own menu."""
     from bot.app import app_state
-    from bot.handlers.common import resolve_locale
+    from bot.handlers.common import OFFICER_ROLES, resolve_locale
 
     state = app_state(app)
     bot = app.bot
@@ -89,12 +112,16 @@ async def publish_all(app: Application) -> None:
                                   language_code=code)
     await bot.set_my_commands(commands_for(False, translator(state.settings.default_language)),
                               scope=BotCommandScopeDefault())
+    # Officers are re-published every start (a new release may bring new commands); a user whose menu
+    # is on record but who holds no officer role any more (revoked from the CLI) gets it removed.
+    officer_roles = ",".join(f"'{r.value}'" for r in OFFICER_ROLES)
     rows = await state.db.fetchall(
-        "SELECT DISTINCT r.tg_id, u.locale, u.lang_code FROM roles r JOIN users u ON u.tg_id = r.tg_id"
-        " WHERE u.blocked_at IS NULL")
-    for tg_id, override, lang_code in rows:
-        await refresh_commands_for(bot, tg_id, True, resolve_locale(override, lang_code,
-                                                                     state.settings.default_language))
+        "SELECT u.tg_id, u.locale, u.lang_code, u.menu, EXISTS (SELECT 1 FROM roles r WHERE r.tg_id = u.tg_id"
+        f" AND r.role IN ({officer_roles})) FROM users u WHERE u.blocked_at IS NULL AND (u.menu IS NOT NULL"
+        f" OR EXISTS (SELECT 1 FROM roles r WHERE r.tg_id = u.tg_id AND r.role IN ({officer_roles})))")
+    for tg_id, override, lang_code, menu, is_officer in rows:
+        locale = resolve_locale(override, lang_code, state.settings.default_language)
+        await sync_menu(bot, state.db, tg_id, bool(is_officer), locale, menu, force=bool(is_officer))
 
 
 def register(app: Application) -> None:

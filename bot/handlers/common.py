@@ -45,6 +45,7 @@ from bot.app import AppState, app_state
 from bot.config import Settings
 from bot.domain.codes import ReportKind, Role
 from bot.domain.errors import DomainError
+from bot.handlers import commands_menu
 from bot.i18n import DEFAULT_LOCALE, N_, SUPPORTED, Translator, normalize_locale, translator
 from bot.services.context import Actor, Services, actor_with_prefs
 from bot.storage import users as user_repo
@@ -167,8 +168,12 @@ async def ctx_of(update: Update, context: Context) -> HandlerCtx:
                 await user_repo.seen(tx, user.id, user.language_code)
             if unblocked:
                 await user_repo.set_blocked(tx, user.id, False)
-    return HandlerCtx(services, settings, actor, translator(locale), locale, private, user.id,
-                      chat.id if chat else None)
+    ctx = HandlerCtx(services, settings, actor, translator(locale), locale, private, user.id,
+                     chat.id if chat else None)
+    if private and prefs.known and commands_menu.menu_for(ctx.is_officer, locale) != prefs.menu:
+        # A role granted or revoked from the CLI (or a language change): publish the chat's menu now.
+        await commands_menu.sync_menu(context.bot, db, user.id, ctx.is_officer, locale, prefs.menu)
+    return ctx
 
 
 async def translator_for_update(update: Update, context: Context) -> Translator:

@@ -115,7 +115,7 @@ async def _redeem(update: Update, context: Context, ctx: HandlerCtx, code: str) 
         org = await org_repo.get(ctx.db, result["org_id"])
         parts.append(ctx._("You now act as {role} for {org}.", role=Role(result["role"]).label(ctx.tr),
                            org=esc(org.name if org else "—")))
-        await commands_menu.refresh_commands_for(context.bot, ctx.user_id, ctx.is_officer, ctx.locale)
+        # ctx_of above already published the menu of the new role (users.menu differed): nothing to do here.
     parts.append(ctx._("Report any change in your situation here: it keeps you within reach of your branch."))
     await send_menu(update, ctx, "\n".join(parts))
 
@@ -161,9 +161,7 @@ async def lang_chosen(update: Update, context: Context, ctx: HandlerCtx) -> None
     assert ctx.user_id is not None
     async with ctx.db.write(ctx.actor.label) as tx:
         await user_repo.set_locale(tx, ctx.user_id, locale)
-    ctx = await ctx_of(update, context)
-    if ctx.is_officer:
-        await commands_menu.refresh_commands_for(context.bot, ctx.user_id, True, ctx.locale)
+    ctx = await ctx_of(update, context)  # publishes an officer's menu in the new language (users.menu differs)
     await edit_or_reply(update, ctx, ctx._("Language set: {language}.",
                                            language=Locale.parse(locale).language_name.capitalize()))
 

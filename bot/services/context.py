@@ -53,25 +53,26 @@ class UserPrefs:
     locale: str | None = None
     lang_code: str | None = None
     blocked_at: str | None = None
+    menu: str | None = None          # the chat menu last published for this user (see commands_menu)
 
 
 async def actor_with_prefs(db: Database, tg_id: int) -> tuple[Actor, UserPrefs]:
     """The Actor and the user's language settings in one query (this runs for every update)."""
     row = await db.fetchone(
-        "SELECT u.member_id, u.locale, u.lang_code, u.blocked_at,"
+        "SELECT u.member_id, u.locale, u.lang_code, u.blocked_at, u.menu,"
         " (SELECT group_concat(r.role || ':' || r.org_id, ',') FROM roles r WHERE r.tg_id = u.tg_id)"
         " FROM users u WHERE u.tg_id = ?", (tg_id,))
     label = f"tg:{tg_id}"
     if row is None:
         return Actor(label=label, tg_id=tg_id), UserPrefs(known=False)
     roles = []
-    for item in (row[4] or "").split(","):
+    for item in (row[5] or "").split(","):
         if item:
             role, org_id = item.rsplit(":", 1)
             roles.append((Role(role), int(org_id)))
     roles.sort(key=lambda r: r[1])
     return (Actor(label=label, tg_id=tg_id, member_id=row[0], roles=roles),
-            UserPrefs(known=True, locale=row[1], lang_code=row[2], blocked_at=row[3]))
+            UserPrefs(known=True, locale=row[1], lang_code=row[2], blocked_at=row[3], menu=row[4]))
 
 
 async def managed_branches(db: Database, actor: Actor) -> list[int]:

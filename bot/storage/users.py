@@ -66,6 +66,11 @@ async def set_locale(tx: Tx, tg_id: int, locale: str | None) -> None:
     await tx.execute("UPDATE users SET locale = ? WHERE tg_id = ?", (locale, tg_id))
 
 
+async def set_menu(tx: Tx, tg_id: int, menu: str | None) -> None:
+    """Record the chat menu published for the user (session state for the bot: no audit row)."""
+    await tx.execute("UPDATE users SET menu = ? WHERE tg_id = ?", (menu, tg_id))
+
+
 async def set_blocked(tx: Tx, tg_id: int, blocked: bool) -> None:
     await tx.execute("UPDATE users SET blocked_at = ? WHERE tg_id = ?", (tx.now_iso if blocked else None, tg_id))
     await tx.audit("user", tg_id, "blocked" if blocked else "unblocked", None, None)

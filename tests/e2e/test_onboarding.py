@@ -197,3 +197,38 @@ async def test_writing_again_clears_the_blocked_mark(bot_env):
     await bot_env.say(member, "/start")
     row = await bot_env.db.fetchone("SELECT blocked_at FROM users WHERE tg_id = ?", (member.id,))
     assert row[0] is None
+
+
+async def test_a_role_revoked_or_granted_from_the_cli_reaches_the_menu(bot_env):
+    """`branchbot grant` runs in another process and cannot reach Telegram: the chat menu follows at the
+    user's next message, or at the next start for someone who writes nothing."""
+    from bot.domain.codes import Role
+    from bot.services import admin as admin_svc
+    from bot.services.context import OPERATOR, Services
+
+    emu = bot_env.emu
+    svc = Services(db=bot_env.db, clock=bot_env.clock)
+    secretary = await bot_env.add_secretary(name="李XX", language_code="en")
+    scope = {"type": "chat", "chat_id": secretary.id}
+    assert "start" in [c["command"] for c in emu.commands(scope, "")]
+
+    await admin_svc.set_role(svc, OPERATOR, secretary.id, Role.SECRETARY, bot_env.branch_id, revoke=True)
+    assert emu.commands(scope, "") != []                        # nothing told Telegram yet
+    [refused] = await bot_env.say(secretary, "/members")
+    assert emu.commands(scope, "") == []                        # the next message took the menu away
+    assert emu.visible_commands(secretary) == emu.commands("default", "en")
+    assert "/members" not in refused.text
+
+    await admin_svc.set_role(svc, OPERATOR, secretary.id, Role.SECRETARY, bot_env.branch_id)
+    await bot_env.say(secretary, "/start")
+    assert [c["command"] for c in emu.commands(scope, "")][:2] == ["start", "me"]
+
+    # Revoked while nobody writes: the next start removes it.
+    await admin_svc.set_role(svc, OPERATOR, secretary.id, Role.SECRETARY, bot_env.branch_id, revoke=True)
+    await bot_env.restart()
+    assert emu.commands(scope, "") == []
+    row = await bot_env.db.fetchone("SELECT menu FROM users WHERE tg_id = ?", (secretary.id,))
+    assert row[0] is None
+    calls = emu.call_count("deleteMyCommands")
+    await bot_env.say(secretary, "/start")
+    assert emu.call_count("deleteMyCommands") == calls          # on record: not published again
