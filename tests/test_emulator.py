@@ -561,3 +561,45 @@ async def test_application_polling_echo_and_button(emu):
     assert emu.errors == []
     assert {"getMe", "deleteWebhook", "getUpdates", "sendMessage", "answerCallbackQuery",
             "editMessageText"} <= {name for name, _ in emu.calls}
+
+
+# ----- webhook delivery ----------------------------------------------------------------------------
+
+
+async def test_webhook_delivery_in_order_with_the_secret_and_retries(emu, bot):
+    from aiohttp import web
+
+    received: list[tuple[int, str | None, str]] = []
+    answers = iter([500])                       # the first attempt fails, then everything is accepted
+
+    async def hook(request: web.Request) -> web.Response:
+        body = await request.json()
+        received.append((body["update_id"], request.headers.get("X-Telegram-Bot-Api-Secret-Token"), request.path))
+        return web.Response(status=next(answers, 200))
+
+    app = web.Application()
+    app.router.add_post("/tg/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        person = emu.add_user("王XX", started=True)
+        await emu.send_text(person, "one")           # pending before the webhook exists: delivered too
+        emu.webhook_proxy = f"http://127.0.0.1:{port}"
+        assert await bot.set_webhook("https://bot.example.org/tg/hook?x=1", secret_token="abc_DEF-1")
+        await expect(emu, Conflict, bot.get_updates(), "Conflict: can't use getUpdates method while webhook is "
+                     "active; use deleteWebhook to delete the webhook first")
+        await emu.send_text(person, "two")
+        for _ in range(200):
+            if len(emu.updates.pending) == 0 and len(received) == 3:
+                break
+            await asyncio.sleep(0.02)
+        first, second = received[0][0], received[2][0]
+        assert [r[0] for r in received] == [first, first, second]      # retried, then in order
+        assert {r[1] for r in received} == {"abc_DEF-1"} and {r[2] for r in received} == {"/tg/hook"}
+        assert emu.webhook_failures == [f"500 for update {first}"]
+        assert (await bot.get_webhook_info()).pending_update_count == 0
+    finally:
+        await runner.cleanup()

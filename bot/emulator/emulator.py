@@ -19,6 +19,7 @@ from .server import build_app
 from .spec import DEFAULT_SPEC_PATH, BotApiSpec
 from .state import CallbackRecord, FakeChat, FakeUser, State
 from .updates import UpdateQueue
+from .webhook import WebhookDelivery
 from .user_actions import UserActions
 
 ChatRef = FakeUser | FakeChat | int
@@ -74,6 +75,10 @@ class Emulator(UserActions):
         # must not rescan every call each time.
         self.call_counts: collections.Counter[str] = collections.Counter()
         self.errors: list[ApiErrorRecord] = []
+        # Webhook mode: the local address standing for the reverse proxy in front of the bot (see webhook.py).
+        self.webhook_proxy: str | None = None
+        self.webhook_failures: list[str] = []
+        self.webhook_delivery = WebhookDelivery(self)
         self._runner: web.AppRunner | None = None
         self._stopped = asyncio.Event()
 
@@ -84,11 +89,13 @@ class Emulator(UserActions):
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
         self.port = self._runner.addresses[0][1]
+        self.webhook_delivery.start()
         return self
 
     async def stop(self) -> None:
         self._stopped.set()
         self.updates.close()  # release long polls so shutdown does not wait for them
+        await self.webhook_delivery.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

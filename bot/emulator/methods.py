@@ -46,6 +46,7 @@ async def set_webhook(emu: Emulator, p: dict) -> bool:
         "allowed_updates": p.get("allowed_updates"),
         "secret_token": p.get("secret_token"),
     }
+    emu.updates.notify()  # the webhook delivery starts with what is pending
     return True
 
 

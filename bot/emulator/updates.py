@@ -64,6 +64,26 @@ class UpdateQueue:
         self.pending = [u for u in self.pending if allowed(u)]
         return self.pending
 
+    # ----- webhook delivery (bot/emulator/webhook.py) -----
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    def deliverable(self) -> list[dict]:
+        return self._deliverable()
+
+    def remove(self, update: dict) -> None:
+        """Delivered through the webhook: gone from the queue."""
+        self.pending = [u for u in self.pending if u is not update]
+
+    def notify(self) -> None:
+        """Something besides a new update changed (a webhook was set): wake the waiters."""
+        self._wake()
+
+    async def wait_for_change(self) -> None:
+        await self._changed.wait()
+
     async def get(self, offset: int | None, limit: int | None, timeout: float | None,
                   allowed_updates: list[str] | None) -> list[dict]:
         if allowed_updates is not None:
