@@ -21,7 +21,7 @@ from bot.handlers import commands_menu
 from bot.handlers.common import (
     MENU, Context, HandlerCtx, cb, edit_or_reply, esc, int_part, officer_required, parse_cb, short,
 )
-from bot.handlers.secretary_steps import TEXT, Flow, Step, date_text, field, nav_row, refuse
+from bot.handlers.secretary_flow import TEXT, Flow, Step, date_text, field, nav_row, refuse
 from bot.i18n import N_
 from bot.services import roster
 

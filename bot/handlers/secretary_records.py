@@ -1,7 +1,8 @@
 """The secretary's record flows: contact regained (经查找取得联系), attendance at 组织生活 (a checklist),
 党费, a transfer out with its 四个清楚 (seed 004 measure 四), its 回执 (seed 000 step 10), and the
 responsible officer (指定专人) of a flow member. Each is a flow of the shared secretary conversation
-(bot.handlers.secretary_steps); the services re-check every member and transfer id.
+(declared with bot.handlers.secretary_flow, run by bot.handlers.secretary_steps); the services re-check
+every member and transfer id.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.handlers import commands_menu
 from bot.handlers.common import HandlerCtx, cb, esc, short
 from bot.handlers.secretary_members import LEVEL_ICON
 from bot.handlers.secretary_search import accept_member, member_items, member_step, preset_member
-from bot.handlers.secretary_steps import (
+from bot.handlers.secretary_flow import (
     CHECKLIST, CHOICE, DATE, PICK, TEXT, Flow, Item, Step, date_text, field, line, menu_button,
 )
 from bot.i18n import N_

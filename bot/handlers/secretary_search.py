@@ -19,10 +19,10 @@ from bot.domain.errors import DomainError
 from bot.handlers import commands_menu
 from bot.handlers.common import Context, HandlerCtx, cb, edit_or_reply, esc, int_part, officer_required, parse_cb, short
 from bot.handlers.secretary_members import FIND_FLOW, LEVEL_ICON
-from bot.handlers.secretary_steps import (
-    CHECKLIST, CHOICE, DATE, PICK, TEXT, Flow, Item, Step, build_conversation, date_text, field, line, menu_button,
-    refuse,
+from bot.handlers.secretary_flow import (
+    CHECKLIST, CHOICE, DATE, PICK, TEXT, Flow, Item, Step, date_text, field, line, menu_button, refuse,
 )
+from bot.handlers.secretary_steps import build_conversation
 from bot.i18n import N_
 from bot.services import roster, search
 
