@@ -270,3 +270,34 @@ async def test_an_edited_message_is_not_taken_as_a_new_answer(bot_env):
     bot_env.emu.updates.push("edited_message", {**sent, "text": "广州市", "edit_date": sent["date"] + 5})
     await bot_env.settle()
     assert bot_env.emu.outbox.pending(member.id) == []
+
+
+async def test_a_members_reports_leave_no_personal_data_in_the_logs(bot_env, caplog):
+    """Everything at DEBUG, through a phone change, a move and /me: the logs hold no ID number, phone,
+    address or name, and not the token (httpx logs request URLs at INFO, PTB whole updates at DEBUG)."""
+    from tests.e2e.harness import TOKEN
+
+    caplog.set_level(logging.DEBUG)
+    wang_id = await bot_env.add_member(name="王XX", residence="创意园宿舍3栋")
+    member = await bot_env.bind_member(wang_id)
+    id_number = (await bot_env.db.fetchone("SELECT id_number FROM members WHERE id = ?", (wang_id,)))[0]
+    await bot_env.say(member, "/start")
+    await bot_env.tap(member, "m:menu:phone")
+    await bot_env.say(member, "13912345678", expect=2)   # the share-contact keyboard removed, then the summary
+    await bot_env.tap(member, "m:ph:ok")
+    await bot_env.say(member, "/start")
+    await bot_env.tap(member, "m:menu:moved")
+    await bot_env.say(member, "杭州市西湖区XX路88号")
+    await bot_env.tap(member, "m:mov:ok")
+    [record] = await bot_env.say(member, "/me")
+    assert "13912345678" in record.text                      # the flow really carried the data
+    await bot_env.settle()
+    # What keeps the libraries quiet even with the root logger at DEBUG (httpx logs the token-bearing URL
+    # at INFO, PTB whole updates at DEBUG): their own levels, set when the Application is built.
+    for name in ("httpx", "httpcore", "telegram", "telegram.ext"):
+        assert logging.getLogger(name).getEffectiveLevel() >= logging.WARNING, name
+    assert not [r for r in caplog.records if r.name.startswith(("httpx", "httpcore", "telegram"))
+                and r.levelno < logging.WARNING]
+    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    for secret in (id_number, id_number[-6:], "13912345678", "杭州市西湖区", "创意园宿舍", "王XX", TOKEN):
+        assert secret not in logged, secret
