@@ -8,9 +8,8 @@ import pytest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.handlers import add_feature_handler
-from bot.handlers.common import (
-    back_cancel_row, confirm_keyboard, edit_or_reply, esc, private_only, reply, with_ctx,
-)
+from bot.handlers.common import edit_or_reply, private_only, reply, with_ctx
+from bot.handlers.markup import back_cancel_row, confirm_keyboard, esc
 from bot.handlers.conversations import conversation, draft
 from bot.handlers.persistence import PersistenceError, SqlitePersistence
 from tests.e2e.conftest import bot_env  # noqa: F401  (the e2e fixture, used by the restart tests below)

@@ -9,7 +9,7 @@ Handler groups (see `bot.handlers.register_all`):
           group 0 (unknown command, stray text, expired buttons), so they only see what nobody took
       1+  free for observers that must see every update (they do not stop anything)
 
-Callback data (≤ 64 bytes, build it with `cb()`, read it with `parse_cb()`), one prefix per owner:
+Callback data (≤ 64 bytes, build it with `markup.cb()`, read it with `markup.parse_cb()`), one prefix per owner:
     c:   core (c:lang:<locale>, c:menu, c:me, c:card, c:cancel, c:noop)
     m:   member report flows (the main menu sends m:menu:<outflow|returned|moved|work_unit|phone|abroad|
          checkin|correction>)
@@ -20,23 +20,19 @@ Callback data is untrusted input: whatever id it carries, the service re-checks 
 Handlers: decorate with `@private_only`, `@member_required`, `@officer_required` or `@with_ctx`;
 the decorated function receives `(update, context, ctx: HandlerCtx)`; decorators stack (the
 HandlerCtx is built once). Reply with `reply()` / `edit_or_reply()` (they answer the callback
-query) and escape user text with `esc()`. Conversations are built with
+query) and escape user text with `markup.esc()`. Conversations are built with
 `bot.handlers.conversations.conversation()` (persistent, /cancel, timeout, one at a time).
 """
 
 from __future__ import annotations
 
 import functools
-import html
 import logging
-import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from telegram import (
-    InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update,
-)
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -46,6 +42,7 @@ from bot.config import Settings
 from bot.domain.codes import ReportKind, Role
 from bot.domain.errors import DomainError
 from bot.handlers import commands_menu
+from bot.handlers.markup import as_markup, cb, esc
 from bot.i18n import DEFAULT_LOCALE, N_, SUPPORTED, Translator, normalize_locale, translator
 from bot.services.context import Actor, Services, actor_with_prefs
 from bot.storage import users as user_repo
@@ -53,10 +50,6 @@ from bot.storage import users as user_repo
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
-CALLBACK_DATA_MAX = 64
-MESSAGE_MAX = 4096
-CANCEL = "c:cancel"
-NOOP = "c:noop"
 MENU = "c:menu"
 CONVERSATION_TIMEOUT = 15 * 60  # seconds
 OFFICER_ROLES = (Role.SECRETARY, Role.ORGANIZER, Role.COMMITTEE)
@@ -256,120 +249,6 @@ async def refuse_in_group(update: Update, ctx: HandlerCtx) -> None:
         await update.effective_chat.send_message(ctx._(GROUP_REFUSAL))
 
 
-# ---- text ------------------------------------------------------------------------------------------
-
-def esc(text: Any) -> str:
-    """Escape user text for parse_mode HTML (every message is HTML: see bot.app Defaults)."""
-    return html.escape("" if text is None else str(text), quote=False)
-
-
-def short(text: Any, limit: int = 60) -> str:
-    """Plain text cut to `limit` characters with an ellipsis (cut BEFORE escaping)."""
-    s = "" if text is None else " ".join(str(text).split())
-    return s if len(s) <= limit else s[: max(limit - 1, 0)] + "…"
-
-
-# ---- callback data ---------------------------------------------------------------------------------
-
-def cb(prefix: str, *parts: Any) -> str:
-    """Callback data `prefix:part:part…`; raises ValueError beyond Telegram's 64 bytes."""
-    data = ":".join([prefix, *(str(p) for p in parts)])
-    if len(data.encode("utf-8")) > CALLBACK_DATA_MAX:
-        raise ValueError(f"callback data over {CALLBACK_DATA_MAX} bytes: {data[:20]}…")
-    return data
-
-
-def parse_cb(data: str | None) -> list[str]:
-    """The parts of callback data (untrusted: validate each before use)."""
-    return (data or "").split(":")
-
-
-def int_part(parts: Sequence[str], index: int) -> int | None:
-    """parts[index] as an int, or None when missing or not a number (forged data)."""
-    try:
-        return int(parts[index])
-    except (IndexError, ValueError):
-        return None
-
-
-# ---- keyboards -------------------------------------------------------------------------------------
-
-Button = tuple[str, str] | InlineKeyboardButton
-Rows = Sequence[Sequence[Button]]
-
-
-def keyboard(rows: Rows) -> InlineKeyboardMarkup:
-    """InlineKeyboardMarkup from rows of (label, callback data) tuples (or ready buttons)."""
-    out = []
-    for row in rows:
-        buttons = []
-        for item in row:
-            if isinstance(item, InlineKeyboardButton):
-                buttons.append(item)
-                continue
-            label, data = item
-            if len(data.encode("utf-8")) > CALLBACK_DATA_MAX:
-                raise ValueError(f"callback data over {CALLBACK_DATA_MAX} bytes: {data[:20]}…")
-            buttons.append(InlineKeyboardButton(label, callback_data=data))
-        if buttons:
-            out.append(buttons)
-    return InlineKeyboardMarkup(out)
-
-
-def _markup(kb: Any) -> Any:
-    if kb is None or isinstance(kb, (InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove)):
-        return kb
-    return keyboard(kb)
-
-
-def confirm_keyboard(tr: Translator, yes_data: str, no_data: str = CANCEL) -> list[list[tuple[str, str]]]:
-    """One row: ✅ Confirm / ✖ Cancel."""
-    return [[(tr.gettext("✅ Confirm"), yes_data), (tr.gettext("✖ Cancel"), no_data)]]
-
-
-def back_cancel_row(tr: Translator, back_data: str | None) -> list[tuple[str, str]]:
-    """« Back (when there is a previous step) and ✖ Cancel."""
-    row = [(tr.gettext("« Back"), back_data)] if back_data else []
-    return [*row, (tr.gettext("✖ Cancel"), CANCEL)]
-
-
-def paginate(items: Sequence[Any], page: int, per_page: int, render_line: Callable[[Any], str], cb_prefix: str,
-             *, header: str = "", empty: str = "—", item_button: Callable[[Any], tuple[str, str]] | None = None,
-             limit: int = MESSAGE_MAX) -> tuple[str, list[list[tuple[str, str]]]]:
-    """One page of a list: (HTML text under `limit` characters, keyboard rows).
-
-    render_line returns one HTML line per item (escape user text, keep it short: `short()`);
-    item_button optionally gives each item a button row; the last row navigates with
-    `cb(cb_prefix, page)`. `page` is 0-based and clamped (a forged page number is harmless).
-    """
-    pages = max(1, math.ceil(len(items) / per_page)) if per_page > 0 else 1
-    page = min(max(page, 0), pages - 1)
-    chunk = list(items[page * per_page:(page + 1) * per_page])
-    lines = [render_line(item) for item in chunk] or [empty]
-    head = header + "\n" if header else ""
-    budget = limit - len(head) - 16
-    text_lines: list[str] = []
-    used = 0
-    for line in lines:
-        if used + len(line) + 1 > budget:  # never cut inside a line (HTML stays well-formed)
-            text_lines.append("…")
-            break
-        text_lines.append(line)
-        used += len(line) + 1
-    rows: list[list[tuple[str, str]]] = []
-    if item_button is not None:
-        rows.extend([item_button(item)] for item in chunk[: len(text_lines)])
-    if pages > 1:
-        nav: list[tuple[str, str]] = []
-        if page > 0:
-            nav.append(("‹", cb(cb_prefix, page - 1)))
-        nav.append((f"{page + 1}/{pages}", NOOP))
-        if page < pages - 1:
-            nav.append(("›", cb(cb_prefix, page + 1)))
-        rows.append(nav)
-    return head + "\n".join(text_lines), rows
-
-
 def menu_rows(ctx: HandlerCtx) -> list[list[tuple[str, str]]]:
     """The main menu: the member's reports (m:menu:*), my record and card, and officers' work (s:menu)."""
     rows: list[list[tuple[str, str]]] = []
@@ -410,7 +289,7 @@ async def reply(update: Update, ctx: HandlerCtx, text: str, keyboard: Any = None
     await answer(update, ctx)
     chat = update.effective_chat
     assert chat is not None
-    return await chat.send_message(text, reply_markup=_markup(keyboard))
+    return await chat.send_message(text, reply_markup=as_markup(keyboard))
 
 
 _EDIT_FALLBACK = ("message can't be edited", "message to edit not found", "there is no text in the message")
@@ -424,7 +303,7 @@ async def edit_or_reply(update: Update, ctx: HandlerCtx, text: str, keyboard: An
     if query is None:
         return await reply(update, ctx, text, keyboard)
     await answer(update, ctx, answer_text)
-    markup = _markup(keyboard)
+    markup = as_markup(keyboard)
     message = query.message
     if isinstance(message, Message) and (markup is None or isinstance(markup, InlineKeyboardMarkup)):
         try:

@@ -22,9 +22,8 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler, TypeHandler
 from telegram.warnings import PTBUserWarning
 
-from bot.handlers.common import (
-    CANCEL, CONVERSATION_TIMEOUT, MENU, Context, HandlerCtx, ctx_of, edit_or_reply, reply, with_ctx,
-)
+from bot.handlers.common import CONVERSATION_TIMEOUT, MENU, Context, HandlerCtx, ctx_of, edit_or_reply, reply, with_ctx
+from bot.handlers.markup import CANCEL
 from bot.i18n import N_
 
 log = logging.getLogger(__name__)

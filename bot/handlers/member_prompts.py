@@ -11,7 +11,8 @@ from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup
 
-from bot.handlers.common import HandlerCtx, back_cancel_row, cb
+from bot.handlers.common import HandlerCtx
+from bot.handlers.markup import back_cancel_row, cb
 from bot.handlers.member_steps import CHOICE, DATE, PHONE, PLEDGE, YESNO, Flow, Step, details_of
 from bot.i18n import N_
 from bot.services.reports_pledge import render_pledge

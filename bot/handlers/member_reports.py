@@ -19,9 +19,8 @@ from telegram.ext import Application, CallbackQueryHandler, ConversationHandler,
 
 from bot.domain.codes import ReportKind
 from bot.domain.errors import DomainError, PermissionDenied
-from bot.handlers.common import (
-    MENU, Context, HandlerCtx, answer, edit_or_reply, member_required, parse_cb, reply, send_menu,
-)
+from bot.handlers.common import MENU, Context, HandlerCtx, answer, edit_or_reply, member_required, reply, send_menu
+from bot.handlers.markup import parse_cb
 from bot.handlers.conversations import conversation
 from bot.handlers.member_prompts import BACK_LABEL, CANCEL_LABEL, CONFIRM, state_of, step_prompt, summary
 from bot.handlers.member_steps import (

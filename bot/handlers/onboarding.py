@@ -16,9 +16,10 @@ from bot.domain.codes import Role
 from bot.domain.errors import DomainError
 from bot.handlers import commands_menu
 from bot.handlers.common import (
-    CANCEL, GROUP_REFUSAL, INVITE_HINT, MENU, NOOP, Context, HandlerCtx, answer, cb, ctx_of, edit_or_reply, esc,
-    parse_cb, private_only, reply, send_menu, with_ctx,
+    GROUP_REFUSAL, INVITE_HINT, MENU, Context, HandlerCtx, answer, ctx_of, edit_or_reply, private_only, reply,
+    send_menu, with_ctx,
 )
+from bot.handlers.markup import CANCEL, NOOP, cb, esc, parse_cb
 from bot.i18n import SUPPORTED
 from bot.storage import orgs as org_repo
 from bot.storage import users as user_repo

@@ -8,9 +8,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain.errors import DomainError
-from bot.handlers.common import (
-    Context, HandlerCtx, cb, edit_or_reply, esc, member_required, reply,
-)
+from bot.handlers.common import Context, HandlerCtx, edit_or_reply, member_required, reply
+from bot.handlers.markup import cb, esc
 from bot.i18n import Translator
 from bot.services import profile as profile_service
 

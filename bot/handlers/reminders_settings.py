@@ -17,9 +17,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain.codes import Role
 from bot.domain.errors import DomainError
-from bot.handlers.common import (
-    HandlerCtx, answer, edit_or_reply, esc, int_part, member_required, officer_required, parse_cb, reply,
-)
+from bot.handlers.common import HandlerCtx, answer, edit_or_reply, member_required, officer_required, reply
+from bot.handlers.markup import esc, int_part, parse_cb
 from bot.i18n import N_
 from bot.services.scan_checkin import check_in
 from bot.services.scan_settings import BOUNDS, ReminderSettings, change_reminder_setting, reminder_settings

@@ -15,7 +15,8 @@ from telegram import Update
 
 from bot.domain.codes import CodedEnum
 from bot.domain.errors import DomainError
-from bot.handlers.common import HandlerCtx, answer, esc, reply
+from bot.handlers.common import HandlerCtx, answer, reply
+from bot.handlers.markup import esc
 
 PICK, CHECKLIST, CHOICE, DATE, TEXT = "pick", "checklist", "choice", "date", "text"
 

@@ -18,9 +18,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.domain.codes import ContactLevel
 from bot.domain.errors import DomainError
 from bot.handlers import commands_menu
-from bot.handlers.common import (
-    MENU, Context, HandlerCtx, cb, edit_or_reply, esc, int_part, officer_required, parse_cb, short,
-)
+from bot.handlers.common import MENU, Context, HandlerCtx, edit_or_reply, officer_required
+from bot.handlers.markup import cb, esc, int_part, parse_cb, short
 from bot.handlers.secretary_flow import TEXT, Flow, Step, date_text, field, nav_row, refuse
 from bot.i18n import N_
 from bot.services import roster

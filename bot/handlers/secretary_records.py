@@ -16,7 +16,8 @@ from bot.domain.codes import ContactLevel, TransferKind
 from bot.domain.errors import DomainError
 from bot.domain.phone import normalise_mobile
 from bot.handlers import commands_menu
-from bot.handlers.common import HandlerCtx, cb, esc, short
+from bot.handlers.common import HandlerCtx
+from bot.handlers.markup import cb, esc, short
 from bot.handlers.secretary_members import LEVEL_ICON
 from bot.handlers.secretary_search import accept_member, member_items, member_step, preset_member
 from bot.handlers.secretary_flow import (

@@ -17,7 +17,8 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.domain.codes import ContactLevel, SearchMethod, SearchResult
 from bot.domain.errors import DomainError
 from bot.handlers import commands_menu
-from bot.handlers.common import Context, HandlerCtx, cb, edit_or_reply, esc, int_part, officer_required, parse_cb, short
+from bot.handlers.common import Context, HandlerCtx, edit_or_reply, officer_required
+from bot.handlers.markup import cb, esc, int_part, parse_cb, short
 from bot.handlers.secretary_members import FIND_FLOW, LEVEL_ICON
 from bot.handlers.secretary_flow import (
     CHECKLIST, CHOICE, DATE, PICK, TEXT, Flow, Item, Step, date_text, field, line, menu_button, refuse,

@@ -21,9 +21,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Conv
 
 from bot.domain.dates import parse_user_date
 from bot.domain.errors import DomainError, PermissionDenied
-from bot.handlers.common import (
-    Context, HandlerCtx, answer, back_cancel_row, cb, edit_or_reply, officer_required, parse_cb, reply,
-)
+from bot.handlers.common import Context, HandlerCtx, answer, edit_or_reply, officer_required, reply
+from bot.handlers.markup import back_cancel_row, cb, parse_cb
 from bot.handlers.conversations import conversation
 from bot.handlers.secretary_flow import (
     CHECKLIST, CHOICE, DATE, FLOWS, PICK, TEXT, Flow, Step, add_flow, menu_button, page_rows, refuse,

@@ -229,7 +229,7 @@ async def test_a_users_updates_run_in_order_and_users_run_concurrently(bot_env):
 def test_callback_data_over_64_bytes_is_refused_before_telegram_sees_it():
     import pytest
 
-    from bot.handlers.common import cb, keyboard, parse_cb
+    from bot.handlers.markup import cb, keyboard, parse_cb
 
     assert cb("s:member", 12, "page", 3) == "s:member:12:page:3"
     assert parse_cb("s:member:12:page:3") == ["s", "member", "12", "page", "3"]
@@ -240,7 +240,7 @@ def test_callback_data_over_64_bytes_is_refused_before_telegram_sees_it():
 
 
 def test_a_long_list_paginates_under_4096_characters():
-    from bot.handlers.common import esc, paginate, short
+    from bot.handlers.markup import esc, paginate, short
 
     members = [f"王XX{i} <创意园> & 某某公司某某部门某某职务" * 3 for i in range(95)]
     text, rows = paginate(members, 0, 40, lambda m: "• " + esc(short(m, 200)), "s:list", header="<b>名单</b>")

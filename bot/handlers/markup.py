@@ -1,0 +1,132 @@
+"""Telegram markup without a user in sight: escaping, callback data (≤ 64 bytes), inline keyboards and
+pages of a list that stay under Telegram's 4096 characters. Pure functions: unit-testable alone."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+
+from bot.i18n import Translator
+
+CALLBACK_DATA_MAX = 64
+MESSAGE_MAX = 4096
+CANCEL = "c:cancel"
+NOOP = "c:noop"
+
+
+# ---- text ------------------------------------------------------------------------------------------
+
+def esc(text: Any) -> str:
+    """Escape user text for parse_mode HTML (every message is HTML: see bot.app Defaults)."""
+    return html.escape("" if text is None else str(text), quote=False)
+
+
+def short(text: Any, limit: int = 60) -> str:
+    """Plain text cut to `limit` characters with an ellipsis (cut BEFORE escaping)."""
+    s = "" if text is None else " ".join(str(text).split())
+    return s if len(s) <= limit else s[: max(limit - 1, 0)] + "…"
+
+
+# ---- callback data ---------------------------------------------------------------------------------
+
+def cb(prefix: str, *parts: Any) -> str:
+    """Callback data `prefix:part:part…`; raises ValueError beyond Telegram's 64 bytes."""
+    data = ":".join([prefix, *(str(p) for p in parts)])
+    if len(data.encode("utf-8")) > CALLBACK_DATA_MAX:
+        raise ValueError(f"callback data over {CALLBACK_DATA_MAX} bytes: {data[:20]}…")
+    return data
+
+
+def parse_cb(data: str | None) -> list[str]:
+    """The parts of callback data (untrusted: validate each before use)."""
+    return (data or "").split(":")
+
+
+def int_part(parts: Sequence[str], index: int) -> int | None:
+    """parts[index] as an int, or None when missing or not a number (forged data)."""
+    try:
+        return int(parts[index])
+    except (IndexError, ValueError):
+        return None
+
+
+# ---- keyboards -------------------------------------------------------------------------------------
+
+Button = tuple[str, str] | InlineKeyboardButton
+Rows = Sequence[Sequence[Button]]
+
+
+def keyboard(rows: Rows) -> InlineKeyboardMarkup:
+    """InlineKeyboardMarkup from rows of (label, callback data) tuples (or ready buttons)."""
+    out = []
+    for row in rows:
+        buttons = []
+        for item in row:
+            if isinstance(item, InlineKeyboardButton):
+                buttons.append(item)
+                continue
+            label, data = item
+            if len(data.encode("utf-8")) > CALLBACK_DATA_MAX:
+                raise ValueError(f"callback data over {CALLBACK_DATA_MAX} bytes: {data[:20]}…")
+            buttons.append(InlineKeyboardButton(label, callback_data=data))
+        if buttons:
+            out.append(buttons)
+    return InlineKeyboardMarkup(out)
+
+
+def as_markup(kb: Any) -> Any:
+    if kb is None or isinstance(kb, (InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove)):
+        return kb
+    return keyboard(kb)
+
+
+def confirm_keyboard(tr: Translator, yes_data: str, no_data: str = CANCEL) -> list[list[tuple[str, str]]]:
+    """One row: ✅ Confirm / ✖ Cancel."""
+    return [[(tr.gettext("✅ Confirm"), yes_data), (tr.gettext("✖ Cancel"), no_data)]]
+
+
+def back_cancel_row(tr: Translator, back_data: str | None) -> list[tuple[str, str]]:
+    """« Back (when there is a previous step) and ✖ Cancel."""
+    row = [(tr.gettext("« Back"), back_data)] if back_data else []
+    return [*row, (tr.gettext("✖ Cancel"), CANCEL)]
+
+
+def paginate(items: Sequence[Any], page: int, per_page: int, render_line: Callable[[Any], str], cb_prefix: str,
+             *, header: str = "", empty: str = "—", item_button: Callable[[Any], tuple[str, str]] | None = None,
+             limit: int = MESSAGE_MAX) -> tuple[str, list[list[tuple[str, str]]]]:
+    """One page of a list: (HTML text under `limit` characters, keyboard rows).
+
+    render_line returns one HTML line per item (escape user text, keep it short: `short()`);
+    item_button optionally gives each item a button row; the last row navigates with
+    `cb(cb_prefix, page)`. `page` is 0-based and clamped (a forged page number is harmless).
+    """
+    pages = max(1, math.ceil(len(items) / per_page)) if per_page > 0 else 1
+    page = min(max(page, 0), pages - 1)
+    chunk = list(items[page * per_page:(page + 1) * per_page])
+    lines = [render_line(item) for item in chunk] or [empty]
+    head = header + "\n" if header else ""
+    budget = limit - len(head) - 16
+    text_lines: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > budget:  # never cut inside a line (HTML stays well-formed)
+            text_lines.append("…")
+            break
+        text_lines.append(line)
+        used += len(line) + 1
+    rows: list[list[tuple[str, str]]] = []
+    if item_button is not None:
+        rows.extend([item_button(item)] for item in chunk[: len(text_lines)])
+    if pages > 1:
+        nav: list[tuple[str, str]] = []
+        if page > 0:
+            nav.append(("‹", cb(cb_prefix, page - 1)))
+        nav.append((f"{page + 1}/{pages}", NOOP))
+        if page < pages - 1:
+            nav.append(("›", cb(cb_prefix, page + 1)))
+        rows.append(nav)
+    return head + "\n".join(text_lines), rows
