@@ -1,10 +1,14 @@
+import sqlite3
 from datetime import date
+
+import pytest
 
 from bot.domain.codes import ContactKind, OrgCategory, OrgLevel
 from bot.domain.member import Member
 from bot.domain.org import Organization
 from bot.storage import members as member_repo
 from bot.storage import orgs as org_repo
+from bot.storage import users as user_repo
 
 
 async def test_migrations_are_idempotent(db):
@@ -29,3 +33,48 @@ async def test_member_round_trip_and_contact_moves_forward_only(db):
     m = await member_repo.get(db, mid)
     assert m.name == "王XX" and m.branch_id == branch
     assert await db.verify_audit() == []
+
+
+# ---- fetchone_now: point lookups on the event loop's thread ------------------------------------------
+
+async def test_fetchone_now_sees_each_commit_at_once(db):
+    async with db.write("test") as tx:
+        await user_repo.ensure_user(tx, 4242)
+        await user_repo.set_locale(tx, 4242, "en")
+    row = await db.fetchone_now("SELECT locale FROM users WHERE tg_id = ?", (4242,))
+    assert row["locale"] == "en"
+    async with db.write("test") as tx:
+        await user_repo.set_locale(tx, 4242, "zh_CN")
+    assert (await db.fetchone_now("SELECT locale FROM users WHERE tg_id = ?", (4242,)))[0] == "zh_CN"
+    assert await db.fetchone_now("SELECT locale FROM users WHERE tg_id = ?", (1,)) is None
+
+
+async def test_fetchone_now_cannot_write_and_does_not_retry_a_write_elsewhere(db):
+    async with db.write("test") as tx:
+        await user_repo.ensure_user(tx, 4242)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await db.fetchone_now("DELETE FROM users WHERE tg_id = ? RETURNING tg_id", (4242,))
+    assert await db.fetchone("SELECT 1 FROM users WHERE tg_id = ?", (4242,)) is not None
+
+
+async def test_fetchone_now_falls_back_to_the_reader_thread_when_the_file_is_busy(db, caplog, monkeypatch):
+    async with db.write("test") as tx:
+        await user_repo.ensure_user(tx, 4242)
+        await user_repo.set_locale(tx, 4242, "en")
+
+    class Busy:
+        """What sqlite3 raises after NOW_BUSY_TIMEOUT when another process holds the file."""
+
+        def execute(self, *args):
+            exc = sqlite3.OperationalError("database is locked")
+            exc.sqlite_errorcode = sqlite3.SQLITE_BUSY
+            raise exc
+
+    real = db._now
+    monkeypatch.setattr(db, "_now", Busy())
+    try:
+        row = await db.fetchone_now("SELECT locale FROM users WHERE tg_id = ?", (4242,))
+    finally:
+        monkeypatch.setattr(db, "_now", real)
+    assert row["locale"] == "en"
+    assert "fell back to the reader thread" in caplog.text

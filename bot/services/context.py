@@ -58,7 +58,7 @@ class UserPrefs:
 
 async def actor_with_prefs(db: Database, tg_id: int) -> tuple[Actor, UserPrefs]:
     """The Actor and the user's language settings in one query (this runs for every update)."""
-    row = await db.fetchone(
+    row = await db.fetchone_now(  # users by primary key, roles by its (tg_id, …) key: a point lookup
         "SELECT u.member_id, u.locale, u.lang_code, u.blocked_at, u.menu,"
         " (SELECT group_concat(r.role || ':' || r.org_id, ',') FROM roles r WHERE r.tg_id = u.tg_id)"
         " FROM users u WHERE u.tg_id = ?", (tg_id,))

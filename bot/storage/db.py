@@ -4,11 +4,18 @@ One writer connection guarded by an asyncio lock (SQLite allows one writer; ever
 BEGIN IMMEDIATE so a read-then-write never fails to upgrade), and one reader connection: in WAL
 mode it reads the last committed state while a write is in progress, and never sees a write
 half-done.
+
+Plus one plain sqlite3 connection, read-only, on the event loop's own thread, for `fetchone_now`: the
+lookups every update makes by primary key (who is asking, their record) take ~20 µs in SQLite, while
+the hop to aiosqlite's thread and back costs ~100-200 µs of CPU and two GIL handoffs. Measured with
+bench/updates_bench.py: about 12% more updates per second. Anything that may scan stays on aiosqlite.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib import resources
@@ -19,6 +26,12 @@ import aiosqlite
 
 from bot.clock import Clock, utc_iso
 from bot.storage import audit as audit_mod
+
+log = logging.getLogger(__name__)
+
+# fetchone_now blocks the event loop: if SQLite is busy (WAL recovery, a checkpoint in another process),
+# wait this long at most, then take the aiosqlite path instead.
+NOW_BUSY_TIMEOUT = 0.05
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -144,6 +157,7 @@ class Database:
         self.clock = clock or Clock()
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
+        self._now: sqlite3.Connection | None = None    # see fetchone_now
         self._lock = asyncio.Lock()
 
     async def open(self) -> "Database":
@@ -159,9 +173,15 @@ class Database:
             raise
         self._reader.row_factory = aiosqlite.Row
         self._writer.row_factory = aiosqlite.Row
+        self._now = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                    timeout=NOW_BUSY_TIMEOUT)
+        self._now.row_factory = sqlite3.Row
         return self
 
     async def close(self) -> None:
+        if self._now is not None:
+            self._now.close()
+            self._now = None
         for conn in (self._reader, self._writer):
             if conn is not None:
                 await conn.close()
@@ -245,6 +265,19 @@ class Database:
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         assert self._reader is not None
         return await fetch_one(self._reader, sql, params)
+
+    async def fetchone_now(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        """`fetchone` on the event loop's thread, for point lookups by primary key or unique index ONLY
+        (it blocks the loop while it runs: never a scan, a join over a range, or an aggregate)."""
+        if self._now is None:
+            return await self.fetchone(sql, params)
+        try:
+            return self._now.execute(sql, params).fetchone()
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise  # e.g. a write attempted through this read-only connection: never retried elsewhere
+            log.warning("fast read fell back to the reader thread: the database was busy")
+            return await self.fetchone(sql, params)  # the threaded path waits out busy_timeout
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         assert self._reader is not None

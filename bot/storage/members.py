@@ -97,7 +97,7 @@ async def get_row(db: Database, member_id: int) -> Any:
 async def get_row_with_branch(db: Database, member_id: int) -> Any:
     """`get_row` plus the branch's name as `branch_name`, in one query (/me runs it on every tap)."""
     cols = ", ".join(f"m.{c.strip()}" for c in _COLUMNS.split(","))
-    return await db.fetchone(f"SELECT {cols}, o.name AS branch_name FROM members m"
+    return await db.fetchone_now(f"SELECT {cols}, o.name AS branch_name FROM members m"
                              " LEFT JOIN orgs o ON o.id = m.branch_id WHERE m.id = ?", (member_id,))
 
 
