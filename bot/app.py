@@ -217,6 +217,7 @@ def build_application(settings: Settings, db: Database, clock: Clock, *, token: 
     persistence = SqlitePersistence(db, update_interval=persistence_interval, on_error=state.errors.append)
     state.persistence = persistence
     api_url = base_url or settings.telegram_api_base_url
+    in_flight = max_concurrent_updates or settings.concurrent_updates
     builder = (
         ApplicationBuilder()
         .application_class(BranchApplication)
@@ -230,11 +231,11 @@ def build_application(settings: Settings, db: Database, clock: Clock, *, token: 
         # trip to it takes ~0.25 s, so 30 x 0.25 ≈ 8 in flight already reach Telegram's limit; more
         # would only queue, and every open connection costs httpcore a check per request
         # (bench/updates_bench.py). A slower link can raise it: BRANCHBOT_CONCURRENT_UPDATES.
-        .concurrent_updates(PerUserOrderedProcessor(max_concurrent_updates or settings.concurrent_updates))
+        .concurrent_updates(PerUserOrderedProcessor(in_flight))
         .http_version("1.1")
         .get_updates_http_version("1.1")
         # the updates in flight plus the outbox sender and the scheduler's own calls
-        .connection_pool_size((max_concurrent_updates or settings.concurrent_updates) + 8)
+        .connection_pool_size(in_flight + 8)
         .connect_timeout(10.0)
         .read_timeout(15.0)
         .write_timeout(30.0)

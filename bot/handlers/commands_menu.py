@@ -116,9 +116,9 @@ async def publish_all(app: Application) -> None:
     # is on record but who holds no officer role any more (revoked from the CLI) gets it removed.
     officer_roles = ",".join(f"'{r.value}'" for r in OFFICER_ROLES)
     rows = await state.db.fetchall(
-        "SELECT u.tg_id, u.locale, u.lang_code, u.menu, EXISTS (SELECT 1 FROM roles r WHERE r.tg_id = u.tg_id"
-        f" AND r.role IN ({officer_roles})) FROM users u WHERE u.blocked_at IS NULL AND (u.menu IS NOT NULL"
-        f" OR EXISTS (SELECT 1 FROM roles r WHERE r.tg_id = u.tg_id AND r.role IN ({officer_roles})))")
+        "SELECT * FROM (SELECT u.tg_id, u.locale, u.lang_code, u.menu, EXISTS (SELECT 1 FROM roles r"
+        f" WHERE r.tg_id = u.tg_id AND r.role IN ({officer_roles})) AS officer FROM users u"
+        " WHERE u.blocked_at IS NULL) WHERE menu IS NOT NULL OR officer")
     for tg_id, override, lang_code, menu, is_officer in rows:
         locale = resolve_locale(override, lang_code, state.settings.default_language)
         await sync_menu(bot, state.db, tg_id, bool(is_officer), locale, menu, force=bool(is_officer))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
@@ -74,10 +74,14 @@ class ExclusiveConversation(ConversationHandler):
     """A ConversationHandler that, when one of its entry points starts it, closes every other
     ExclusiveConversation of the same chat and user (see the module docstring)."""
 
-    def __init__(self, *args: Any, draft_key: str, title_of: Callable[[dict], str | None], **kwargs: Any):
+    def __init__(self, *args: Any, draft_key: str, flows: Mapping[str, Any], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.draft_key = draft_key
-        self.title_of = title_of  # draft → msgid naming what was being done (None: a generic name)
+        self.flows = flows  # the draft's "flow" code → a flow with a `title` msgid (names what was closed)
+
+    def title_of(self, draft: Any) -> str:
+        flow = self.flows.get(draft.get("flow", "")) if isinstance(draft, dict) else None
+        return flow.title if flow is not None else N_("conversation")
 
     async def handle_update(self, update: Update, application: Application, check_result: Any,
                             context: Any) -> object:
@@ -107,8 +111,7 @@ class ExclusiveConversation(ConversationHandler):
                     job.schedule_removal()
                 user_data = application.user_data.get(key[-1])
                 draft = user_data.pop(other.draft_key, None) if isinstance(user_data, dict) else None
-                closed.append((other.title_of(draft) if isinstance(draft, dict) else None)
-                              or N_("conversation"))
+                closed.append(other.title_of(draft))
                 log.info("closed conversation %s: another one started", other.name)
         return closed
 
@@ -116,11 +119,12 @@ class ExclusiveConversation(ConversationHandler):
 def conversation(name: str, entry_points: list[BaseHandler], states: dict[object, list[BaseHandler]], *,
                  fallbacks: Iterable[BaseHandler] = (), timeout: float | None = CONVERSATION_TIMEOUT,
                  draft_key: str | None = None, allow_reentry: bool = True,
-                 title_of: Callable[[dict], str | None] = lambda draft: None) -> ConversationHandler:
+                 flows: Mapping[str, Any] | None = None) -> ConversationHandler:
     """A persistent, exclusive ConversationHandler (state saved in SQLite under `name`) with the standard
     /cancel and ✖ Cancel fallbacks, a polite timeout, and the draft kept in
     `context.user_data[draft_key or name]` (JSON-able values only: see bot.handlers.persistence).
-    States must be ints or strs. `title_of(draft)` names the conversation when another one closes it."""
+    States must be ints or strs. `flows` (code → flow with a `title`) names the draft's flow when another
+    conversation closes this one."""
     key = draft_key or name
     all_states = dict(states)
     if timeout:
@@ -131,7 +135,7 @@ def conversation(name: str, entry_points: list[BaseHandler], states: dict[object
         return ExclusiveConversation(
             entry_points=entry_points, states=all_states, fallbacks=[*cancel_handlers(key), *fallbacks],
             name=name, persistent=True, allow_reentry=allow_reentry, conversation_timeout=timeout or None,
-            draft_key=key, title_of=title_of,
+            draft_key=key, flows=flows or {},
         )
 
 

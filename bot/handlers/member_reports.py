@@ -360,15 +360,10 @@ def _states() -> dict[object, list[Any]]:
     return states
 
 
-def _title_of(draft: dict) -> str | None:
-    flow = FLOWS.get(draft.get("flow", ""))
-    return flow.title if flow else None
-
-
 def build_conversation() -> ConversationHandler:
     entry = CallbackQueryHandler(_remember_step(start_flow),
                                  pattern=r"^m:menu:(outflow|returned|moved|work_unit|phone|abroad|checkin|correction)$")
-    return conversation(NAME, [entry], _states(), draft_key=DRAFT, title_of=_title_of)
+    return conversation(NAME, [entry], _states(), draft_key=DRAFT, flows=FLOWS)
 
 
 def register(app: Application) -> None:

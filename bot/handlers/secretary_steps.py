@@ -347,11 +347,6 @@ async def _save(update: Update, context: Context, ctx: HandlerCtx, flow: Flow, d
 
 # ---- wiring ----------------------------------------------------------------------------------------
 
-def _title_of(draft: dict) -> str | None:
-    flow = FLOWS.get(draft.get("flow", ""))
-    return flow.title if flow else None
-
-
 def build_conversation(flows: list[Flow]) -> ConversationHandler:
     for flow in flows:
         add_flow(flow)
@@ -372,7 +367,7 @@ def build_conversation(flows: list[Flow]) -> ConversationHandler:
         states[f"{flow.code}.{CONFIRM}"] = [
             CallbackQueryHandler(on_confirm, pattern=rf"^s:f:{flow.code}:{CONFIRM}$"), back, buttons,
             MessageHandler(typed, on_text), MessageHandler(other, on_other)]
-    return conversation(NAME, entry, states, draft_key=DRAFT, title_of=_title_of)
+    return conversation(NAME, entry, states, draft_key=DRAFT, flows=FLOWS)
 
 
 # ---- small shared renderers -------------------------------------------------------------------------
