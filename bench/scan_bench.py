@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.clock import FrozenClock  # noqa: E402
 from bot.services.context import Services  # noqa: E402
-from bot.services.scan import run_scan  # noqa: E402
+from bot.services.scan.run import run_scan  # noqa: E402
 from bot.storage import Database  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from bot.cli import main
 from bot.domain.codes import Education, Gender, MemberType, Occupation, PartyPost
 from bot.domain.idcard import check_digit
-from bot.reports.roster import column_for, normalize_header
+from bot.forms.roster_file import column_for, normalize_header
 from bot.services.importing import cell_date, parse_row
 
 # The seed's 支部党员名册 header row, spacing and line breaks included.
@@ -333,7 +333,7 @@ async def test_the_service_checks_who_imports_and_reports_progress(db, clock, tm
 def test_progress_line_only_on_a_terminal():
     import io
 
-    from bot.cli_admin_members import ProgressLine
+    from bot.cli.members import ProgressLine
     from bot.i18n import translator
 
     class Tty(io.StringIO):

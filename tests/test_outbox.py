@@ -221,7 +221,7 @@ async def test_killed_between_sent_and_marked_repeats_only_the_window(world):
 
 
 async def test_a_scan_reminder_goes_out_with_its_button(world):
-    from bot.services.scan import run_scan
+    from bot.services.scan.run import run_scan
 
     wang = await world.add_member("王XX", date(2026, 10, 1), tg=2001)
     await run_scan(world.services)

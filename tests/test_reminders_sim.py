@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 from bot.domain.codes import ContactKind
 from bot.reminders.scheduler import Reminders, tick
 from bot.reminders.sender import Sender
-from bot.services import scan as scan_module
+from bot.services.scan import run as scan_module
 from bot.services.context import Actor
-from bot.services.scan_checkin import check_in
+from bot.services.scan.checkin import check_in
 from reminders_world import (
     COMMITTEE_TG, OFFICER_TG, SECRETARY_TG, FakeBot, build_world, fast_sender_options, local_date,
 )

@@ -11,9 +11,9 @@ from bot.domain.codes import ContactKind, OrgCategory, OrgLevel, OutflowReason, 
 from bot.domain.errors import DomainError, PermissionDenied
 from bot.domain.member import FlowInfo, Member
 from bot.domain.org import Organization
-from bot.services import reports
+from bot.services.status_reports import use_cases as reports
 from bot.services.context import OPERATOR, Actor, Services, actor_for
-from bot.services.reports_pledge import render_pledge
+from bot.services.status_reports.pledge import render_pledge
 from bot.i18n import translator
 from bot.storage import members as member_repo
 from bot.storage import orgs as org_repo

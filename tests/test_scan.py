@@ -19,9 +19,9 @@ from bot.domain.rules import Thresholds, contact_level
 from bot.services.context import OPERATOR, Actor
 from bot.services.deadlines import lead_due, set_deadline
 from bot.services.digest import run_digest
-from bot.services.scan import contact_cutoff, run_scan
-from bot.services.scan_checkin import check_in
-from bot.services.scan_settings import change_reminder_setting, effective_settings
+from bot.services.scan.run import contact_cutoff, run_scan
+from bot.services.scan.checkin import check_in
+from bot.services.scan.settings import change_reminder_setting, effective_settings
 from bot.storage import members as member_repo
 from reminders_world import COMMITTEE_TG, OFFICER_TG, SECRETARY_TG, build_world, payload
 

@@ -15,8 +15,8 @@ from bot.handlers.common import HandlerCtx
 from bot.handlers.markup import back_cancel_row, cb
 from bot.handlers.member_steps import CHOICE, DATE, PHONE, PLEDGE, YESNO, Flow, Step, details_of
 from bot.i18n import N_
-from bot.services.reports_pledge import render_pledge
-from bot.services.reports_text import detail_lines
+from bot.services.status_reports.pledge import render_pledge
+from bot.services.status_reports.text import detail_lines
 
 CONFIRM = "confirm"
 

@@ -28,7 +28,7 @@ from bot.handlers.member_steps import (
     read_text,
 )
 from bot.i18n import N_, SUPPORTED, translator
-from bot.services import reports as report_service
+from bot.services.status_reports import use_cases as report_service
 from bot.storage import members as member_repo
 
 NAME = "member_reports"

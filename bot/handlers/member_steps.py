@@ -17,10 +17,10 @@ from bot.domain.dates import parse_user_date
 from bot.domain.errors import DomainError
 from bot.domain.phone import normalise_mobile
 from bot.i18n import N_
-from bot.services import reports as report_service
+from bot.services.status_reports import use_cases as report_service
 from bot.services.context import Actor, Services
-from bot.services.reports import AbroadPurpose, ReportResult
-from bot.services.reports_text import LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_text
+from bot.services.status_reports.use_cases import AbroadPurpose, ReportResult
+from bot.services.status_reports.text import LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_text
 
 DRAFT = "m_report"
 

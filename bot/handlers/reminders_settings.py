@@ -20,8 +20,8 @@ from bot.domain.errors import DomainError
 from bot.handlers.common import HandlerCtx, answer, edit_or_reply, member_required, officer_required, reply
 from bot.handlers.markup import esc, int_part, parse_cb
 from bot.i18n import N_
-from bot.services.scan_checkin import check_in
-from bot.services.scan_settings import BOUNDS, ReminderSettings, change_reminder_setting, reminder_settings
+from bot.services.scan.checkin import check_in
+from bot.services.scan.settings import BOUNDS, ReminderSettings, change_reminder_setting, reminder_settings
 from bot.storage import orgs as org_repo
 
 # Short codes keep callback data under 64 bytes.

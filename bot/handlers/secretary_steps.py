@@ -28,7 +28,7 @@ from bot.handlers.secretary_flow import (
     CHECKLIST, CHOICE, DATE, FLOWS, PICK, TEXT, Flow, Step, add_flow, menu_button, page_rows, refuse,
 )
 from bot.i18n import N_
-from bot.services.reports_text import clean_text
+from bot.services.status_reports.text import clean_text
 
 NAME = "secretary"
 DRAFT = "s_draft"

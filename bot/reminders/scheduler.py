@@ -28,8 +28,8 @@ from bot.i18n import DEFAULT_LOCALE
 from bot.reminders.sender import Sender
 from bot.services.context import SCHEDULER, Services
 from bot.services.digest import DIGEST_JOB, run_digest
-from bot.services.scan import SCAN_JOB, ScanReport, run_scan
-from bot.services.scan_settings import ReminderSettings, all_effective_settings
+from bot.services.scan.run import SCAN_JOB, ScanReport, run_scan
+from bot.services.scan.settings import ReminderSettings, all_effective_settings
 from bot.storage import scan_repo
 
 log = logging.getLogger("bot.reminders")

@@ -40,7 +40,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Re
 from bot.clock import utc_iso
 from bot.i18n import DEFAULT_LOCALE
 from bot.services.context import Services
-from bot.services.scan_checkin import note_blocked
+from bot.services.scan.checkin import note_blocked
 from bot.storage import outbox as outbox_repo
 
 log = logging.getLogger("bot.reminders.sender")

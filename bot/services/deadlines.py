@@ -14,9 +14,9 @@ from typing import Any, Sequence
 from bot.domain.errors import DomainError
 from bot.i18n import N_
 from bot.services.context import Actor, Services, require_branch
-from bot.services.scan_batch import Batch, Recipient, ScanRun, locale_of
-from bot.services.scan_messages import LINE_DEADLINE, LINE_DEADLINE_TODAY, STAGES, line
-from bot.services.scan_settings import ReminderSettings
+from bot.services.scan.batch import Batch, Recipient, ScanRun, locale_of
+from bot.services.scan.messages import LINE_DEADLINE, LINE_DEADLINE_TODAY, STAGES, line
+from bot.services.scan.settings import ReminderSettings
 from bot.storage import scan_repo
 
 

@@ -15,9 +15,9 @@ from bot.domain.codes import Role
 from bot.domain.disposition import removal_due_on
 from bot.i18n import DEFAULT_LOCALE, N_, translator
 from bot.services.context import SCHEDULER, Actor, Services
-from bot.services.scan_batch import Contacts, Recipient
-from bot.services.scan_messages import esc
-from bot.services.scan_settings import all_effective_settings
+from bot.services.scan.batch import Contacts, Recipient
+from bot.services.scan.messages import esc
+from bot.services.scan.settings import all_effective_settings
 from bot.storage import outbox as outbox_repo
 from bot.storage import scan_repo
 

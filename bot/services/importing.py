@@ -25,7 +25,7 @@ from bot.domain.errors import DomainError, NotFound
 from bot.domain.idcard import parse_id_number
 from bot.domain.member import Member, validation_errors
 from bot.i18n import N_
-from bot.reports.roster import BY_KEY, open_roster
+from bot.forms.roster_file import BY_KEY, open_roster
 from bot.services.context import Actor, Services, require_branch
 from bot.storage import members as member_repo
 from bot.storage import orgs as org_repo
@@ -51,7 +51,7 @@ _DIGIT_GROUPS = re.compile(r"\d+")
 @dataclass
 class RowError:
     row: int
-    column: str | None       # the column key (see bot.reports.roster.COLUMNS), None for the whole row
+    column: str | None       # the column key (see bot.forms.roster_file.COLUMNS), None for the whole row
     error: DomainError
 
     @property

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.domain.codes import ReportKind
 from bot.i18n import translator
-from bot.services.reports_text import detail_lines, esc
+from bot.services.status_reports.text import detail_lines, esc
 from bot.storage import outbox
 from bot.storage import users as user_repo
 from bot.storage.db import Tx

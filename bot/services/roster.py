@@ -19,7 +19,7 @@ from bot.domain.member import Member
 from bot.domain.rules import Thresholds, contact_level
 from bot.i18n import N_
 from bot.services.context import Actor, Services, managed_branches, require_branch
-from bot.services.scan_settings import effective_settings
+from bot.services.scan.settings import effective_settings
 from bot.storage import cases as case_repo
 from bot.storage import members as member_repo
 from bot.storage import orgs as org_repo

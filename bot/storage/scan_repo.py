@@ -28,7 +28,7 @@ def scope_sql(column: str, ids: Sequence[int] | None) -> tuple[str, list[Any]]:
 
 
 # A member's and their officer's Telegram account, when bound and not blocked: chat id, and the /lang
-# override else Telegram's language code (bot.services.scan_batch.locale_of finishes the choice).
+# override else Telegram's language code (bot.services.scan.batch.locale_of finishes the choice).
 _CANDIDATE_COLUMNS = (
     "m.id, m.branch_id, m.name, m.last_contact_on, m.created_at, m.officer_id,"
     " CASE WHEN mu.blocked_at IS NULL THEN mu.tg_id END AS m_tg, COALESCE(mu.locale, mu.lang_code) AS m_lang,"

@@ -14,8 +14,8 @@ import pytest
 from bot.app import app_state
 from bot.reminders import reminders_of
 from bot.reminders.scheduler import Reminders
-from bot.services.scan import run_scan
-from bot.services.scan_settings import effective_settings
+from bot.services.scan.run import run_scan
+from bot.services.scan.settings import effective_settings
 
 FAST = 20.0   # the sender's clock runs 20× faster in these tests: retry_after=1 costs 50 ms
 

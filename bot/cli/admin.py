@@ -1,5 +1,5 @@
 """Operator commands: init, org, template, audit, backup (here) and import, member, invite, grant
-(bot/cli_admin_members.py). Each prints in the operator's language (BRANCHBOT_LANGUAGE)."""
+(bot/cli/members.py). Each prints in the operator's language (BRANCHBOT_LANGUAGE)."""
 
 from __future__ import annotations
 
@@ -174,7 +174,7 @@ async def cmd_org_list(args: argparse.Namespace) -> int:
 # --- template -----------------------------------------------------------------------------------------
 
 def cmd_template_roster(args: argparse.Namespace) -> int:
-    from bot.reports.roster import write_template
+    from bot.forms.roster_file import write_template
 
     tr = operator_tr()
     path = Path(args.file)
@@ -237,7 +237,7 @@ async def cmd_backup(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add the operator subcommands to the `branchbot` parser."""
-    from bot import cli_admin_members
+    from bot.cli import members as cli_admin_members
 
     tr = operator_tr()
     h = tr.gettext

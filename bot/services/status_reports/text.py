@@ -75,7 +75,7 @@ def kind_label(kind: ReportKind, tr: Any) -> str:
 
 def detail_lines(kind: ReportKind, details: dict[str, Any], tr: Any) -> list[str]:
     """The report's content as HTML lines, in the reader's language (user text escaped)."""
-    from bot.services.reports import AbroadPurpose  # the purpose table lives with the use cases
+    from bot.services.status_reports.use_cases import AbroadPurpose  # the purpose table lives with the use cases
 
     _ = tr.gettext
     d = details

@@ -12,11 +12,11 @@ from typing import Any, Sequence
 
 from bot.domain.codes import PolicyVersion, SpecialStatus
 from bot.domain.disposition import removal_due_on
-from bot.services.scan_batch import Batch, Recipient, ScanRun, locale_of
-from bot.services.scan_messages import (
+from bot.services.scan.batch import Batch, Recipient, ScanRun, locale_of
+from bot.services.scan.messages import (
     LINE_CASE_ATTEMPT, LINE_CASE_NO_ATTEMPT, LINE_LAST_CONTACT, LINE_NO_CONTACT, LINE_REMOVAL, LINE_TRANSFER, line,
 )
-from bot.services.scan_settings import ReminderSettings
+from bot.services.scan.settings import ReminderSettings
 from bot.storage import scan_repo
 
 

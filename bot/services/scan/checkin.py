@@ -8,8 +8,8 @@ from bot.domain.codes import ContactKind
 from bot.domain.errors import PermissionDenied
 from bot.i18n import DEFAULT_LOCALE, N_
 from bot.services.context import Actor, Services
-from bot.services.scan_batch import Batch, Contacts
-from bot.services.scan_messages import LINE_BLOCKED_USER, LINE_NAME, line
+from bot.services.scan.batch import Batch, Contacts
+from bot.services.scan.messages import LINE_BLOCKED_USER, LINE_NAME, line
 from bot.storage import members as member_repo
 from bot.storage import scan_repo
 from bot.storage import users as user_repo

@@ -8,9 +8,9 @@ import sys
 
 # Modules that add subcommands: each defines register(subparsers) and sets `func` on its parsers.
 COMMAND_MODULES = (
-    "bot.cli_admin",     # init, org, template, import, member, invite, grant, audit, backup
-    "bot.cli_run",       # run, demo
-    "bot.cli_scan",      # scan
+    "bot.cli.admin",     # init, org, template, import, member, invite, grant, audit, backup
+    "bot.cli.run",       # run, demo
+    "bot.cli.scan",      # scan
 )
 
 

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from bot.domain.codes import Role
 from bot.i18n import SUPPORTED, normalize_locale
-from bot.services.scan_messages import LINES_PER_MESSAGE, Line, render_list
+from bot.services.scan.messages import LINES_PER_MESSAGE, Line, render_list
 from bot.storage import outbox as outbox_repo
 from bot.storage.db import Tx
 

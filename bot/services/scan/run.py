@@ -29,12 +29,12 @@ from bot.domain.codes import ContactLevel
 from bot.domain.dates import add_months
 from bot.domain.disposition import SEARCHING
 from bot.i18n import DEFAULT_LOCALE
-from bot.services import scan_items
+from bot.services.scan import items as scan_items
 from bot.services.context import SCHEDULER, Actor, Services
 from bot.services.deadlines import deadline_reminders
-from bot.services.scan_batch import Batch, Contacts, Flag, Recipient, ScanRun, locale_of
-from bot.services.scan_messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, esc, render_check_in
-from bot.services.scan_settings import ReminderSettings, all_effective_settings
+from bot.services.scan.batch import Batch, Contacts, Flag, Recipient, ScanRun, locale_of
+from bot.services.scan.messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, esc, render_check_in
+from bot.services.scan.settings import ReminderSettings, all_effective_settings
 from bot.storage import scan_repo
 from bot.storage.scan_repo import BRANCH, CREATED, ID, LAST, M_LANG, M_TG, NAME, O_LANG, O_TG
 

@@ -21,8 +21,8 @@ from bot.domain.phone import mask_mobile, normalise_mobile
 from bot.i18n import N_
 from bot.services.context import Actor, Services, require_branch
 from bot.services.notify import notify_report
-from bot.services.reports_pledge import PLEDGE_VERSION
-from bot.services.reports_text import LONG_TEXT_MAX, clean_text
+from bot.services.status_reports.pledge import PLEDGE_VERSION
+from bot.services.status_reports.text import LONG_TEXT_MAX, clean_text
 from bot.storage import members as member_repo
 from bot.storage.db import Tx
 

@@ -24,8 +24,8 @@ from bot.domain.codes import ContactLevel
 from bot.domain.errors import DomainError
 from bot.i18n import N_, translator
 from bot.services.context import OPERATOR, Services
-from bot.services.scan import run_scan
-from bot.services.scan_batch import Flag
+from bot.services.scan.run import run_scan
+from bot.services.scan.batch import Flag
 from bot.storage.db import Database
 
 T_SUMMARY = N_("Scan at {at}{dry}: {flags} flag(s), {messages} message(s) queued")

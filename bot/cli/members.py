@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bot.cli import CliError
-from bot.cli_admin import command, display_width, pad, parse_code, session
+from bot.cli.admin import command, display_width, pad, parse_code, session
 from bot.domain.codes import ContactLevel, Role
 from bot.domain.phone import mask_mobile
 from bot.i18n import N_, Translator
