@@ -29,6 +29,8 @@ def clean_text(value: Any) -> str:
     if value is None:
         return ""
     text = str(value)
+    if text.isprintable() and not text.lstrip(" ").startswith(FORMULA_LEADS):
+        return text          # the common case, decided in C: nothing to strip, nothing to neutralise
     dangerous = text.startswith(FORMULA_LEADS)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = _CONTROL.sub("", text)
@@ -54,9 +56,26 @@ def cell(value: Any) -> Any:
     return clean_text(value)
 
 
-def year_month(d: date | None) -> str:
-    """出生年月 / 入党时间 as the 名册 writes them: 1985.03."""
-    return f"{d.year}.{d.month:02d}" if d else ""
+def year_month(d: date | str | None) -> str:
+    """出生年月 / 入党时间 as the 名册 writes them: 1985.03 (from a date or an ISO date string)."""
+    if not d:
+        return ""
+    if isinstance(d, str):
+        return f"{d[:4]}.{d[5:7]}"
+    return f"{d.year}.{d.month:02d}"
+
+
+_LABELS: dict[type, dict[str, str]] = {}
+
+
+def zh_of(enum: type[CodedEnum], key: str | None) -> str:
+    """The official wording of a stored code key ("female" → 女), "" for none: a dict lookup, no enum call."""
+    if not key:
+        return ""
+    table = _LABELS.get(enum)
+    if table is None:
+        table = _LABELS[enum] = {m.value: m.zh for m in enum}
+    return table.get(key, "")
 
 
 def zh_date(d: date | None) -> str:

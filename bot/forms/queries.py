@@ -1,6 +1,12 @@
-"""The SQL the forms read with: the scope (one recursive query over the organization tree) and the
-members of a scope, streamed page by page (keyset pagination, so a 100,000-member 名册 never sits in
-memory at once and each page is an index range scan).
+"""The SQL the forms read with, on a read-only connection of their own.
+
+An export runs in a worker thread (a 100,000-member 名册 takes seconds; the bot's event loop must not
+wait for it), on its own read-only SQLite connection, inside one read transaction: every sheet of a
+file sees the same snapshot of the register (WAL readers do not block the writer).
+
+- `scope`: the node and its whole subtree in one recursive query (never a query per branch).
+- `members`: the members of a subtree, streamed page by page with keyset pagination, so a big register
+  never sits in memory at once and each page is an index range scan.
 
 Dates are passed in as parameters (no SQLite date functions), so the same SQL runs on PostgreSQL.
 """
@@ -8,8 +14,10 @@ Dates are passed in as parameters (no SQLite date functions), so the same SQL ru
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date
-from typing import Any, AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any, Iterator, Sequence
 
 from bot.domain.errors import NotFound
 from bot.forms.registry import Scope
@@ -23,52 +31,85 @@ MEMBER_COLUMNS = ("m.id, m.branch_id, m.name, m.record, m.active, m.is_flow, m.l
                   " m.last_dues_on, m.contact_level, m.created_at")
 
 
-async def scope(db: Any, org_id: int) -> Scope:
-    """The node and its subtree in one recursive query, with names, categories and the node's province."""
-    rows = await db.fetchall(
-        f"{SUBTREE} SELECT o.id, o.name, o.level, o.category, o.settings FROM orgs o JOIN sub ON sub.id = o.id",
-        {"org": org_id})
+class Reader:
+    """A read-only connection with one snapshot for the whole export."""
+
+    def __init__(self, path: str | Path):
+        uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+        self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10.0, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("BEGIN")
+
+    def all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    def close(self) -> None:
+        try:
+            self.conn.execute("COMMIT")
+        finally:
+            self.conn.close()
+
+    def __enter__(self) -> "Reader":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def scope(db: Reader, org_id: int) -> Scope:
+    """The node and its subtree in one recursive query, with names, categories and the province (the node's
+    own setting or the nearest one above it)."""
+    rows = db.all(f"{SUBTREE} SELECT o.id, o.name, o.level, o.category, o.settings FROM orgs o"
+                  " JOIN sub ON sub.id = o.id", {"org": org_id})
     top = next((r for r in rows if r["id"] == org_id), None)
     if top is None:
         raise NotFound(N_("No organization with id {id}"), field="org", id=org_id)
-    settings = json.loads(top["settings"] or "{}")
+    up = db.all("WITH RECURSIVE up(id, parent_id, settings, depth) AS (SELECT id, parent_id, settings, 0 FROM orgs"
+                " WHERE id = :org UNION ALL SELECT o.id, o.parent_id, o.settings, up.depth + 1 FROM orgs o"
+                " JOIN up ON o.id = up.parent_id) SELECT id, settings FROM up ORDER BY depth", {"org": org_id})
+    province = next((p for p in (json.loads(r["settings"] or "{}").get("province") for r in up) if p), None)
+    parent = db.one("SELECT p.name FROM orgs o JOIN orgs p ON p.id = o.parent_id WHERE o.id = ?", (org_id,))
     return Scope(org_id=org_id, name=top["name"], level=top["level"], category=top["category"],
                  org_ids=tuple(r["id"] for r in rows), names={r["id"]: r["name"] for r in rows},
-                 categories={r["id"]: r["category"] for r in rows}, province=settings.get("province"))
+                 categories={r["id"]: r["category"] for r in rows}, province=province,
+                 parent_name=parent["name"] if parent else None)
 
 
-async def scope_members(db: Any, org_id: int, where: str = "m.active = 1", params: dict[str, Any] | None = None,
-                        extra: str = "", page: int = PAGE) -> AsyncIterator[Any]:
+def members(db: Reader, org_id: int, where: str = "m.active = 1", params: dict[str, Any] | None = None,
+            extra: str = "", page: int = PAGE) -> Iterator[sqlite3.Row]:
     """Members of the subtree matching `where` (named parameters), ordered by branch, name, id, one page per
-    query; `extra` adds computed columns ("…, expr AS alias")."""
+    query; `extra` adds computed columns (", expr AS alias")."""
     base = {"org": org_id, **(params or {}), "page": page}
     last: dict[str, Any] | None = None
     while True:
         keyset = " AND (m.branch_id, m.name, m.id) > (:k_branch, :k_name, :k_id)" if last else ""
-        rows = await db.fetchall(
-            f"{SUBTREE} SELECT {MEMBER_COLUMNS}{extra} FROM members m JOIN sub ON sub.id = m.branch_id"
-            f" WHERE {where}{keyset} ORDER BY m.branch_id, m.name, m.id LIMIT :page", {**base, **(last or {})})
-        for r in rows:
-            yield r
+        rows = db.all(f"{SUBTREE} SELECT {MEMBER_COLUMNS}{extra} FROM members m JOIN sub ON sub.id = m.branch_id"
+                      f" WHERE {where}{keyset} ORDER BY m.branch_id, m.name, m.id LIMIT :page", {**base, **(last or {})})
+        yield from rows
         if len(rows) < page:
             return
         tail = rows[-1]
         last = {"k_branch": tail["branch_id"], "k_name": tail["name"], "k_id": tail["id"]}
 
 
-async def count_members(db: Any, org_id: int, where: str = "m.active = 1",
-                        params: dict[str, Any] | None = None) -> int:
-    row = await db.fetchone(f"{SUBTREE} SELECT COUNT(*) FROM members m JOIN sub ON sub.id = m.branch_id"
-                            f" WHERE {where}", {"org": org_id, **(params or {})})
+def count_members(db: Reader, org_id: int, where: str = "m.active = 1", params: dict[str, Any] | None = None) -> int:
+    row = db.one(f"{SUBTREE} SELECT COUNT(*) FROM members m JOIN sub ON sub.id = m.branch_id WHERE {where}",
+                 {"org": org_id, **(params or {})})
     return int(row[0])
 
 
-def contact_on_sql(column: str, kinds: Sequence[str] | None = None) -> str:
-    """SQL for a member's last contact on or before :on (a named parameter): the register column when it
-    is not later than :on (it is then the latest), else the latest logged event up to :on."""
-    kind_filter = f" AND e.kind IN ({', '.join(repr(k) for k in kinds)})" if kinds else ""
-    return (f"CASE WHEN {column} <= :on THEN {column} ELSE (SELECT MAX(e.on_date) FROM contact_events e"
-            f" WHERE e.member_id = m.id AND e.on_date <= :on{kind_filter}) END")
+def member_rows(db: Reader, member_ids: Sequence[int], extra: str = "") -> list[sqlite3.Row]:
+    """Chosen members (per-member forms), in the order given."""
+    out = []
+    for i in range(0, len(member_ids), 500):
+        chunk = list(member_ids[i:i + 500])
+        marks = ",".join("?" * len(chunk))
+        out.extend(db.all(f"SELECT {MEMBER_COLUMNS}{extra} FROM members m WHERE m.id IN ({marks})", chunk))
+    order = {mid: i for i, mid in enumerate(member_ids)}
+    return sorted(out, key=lambda r: order[r["id"]])
 
 
 def entered_on(created_at: str | None) -> date | None:

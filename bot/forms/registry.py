@@ -1,9 +1,10 @@
 """The forms the bot and the CLI can fill: one FormSpec per official form, named as the CLI names them.
 
 A form module registers its spec at import; `catalog()` imports every module listed in FORM_MODULES
-(the summary tables add theirs to that tuple). A spec's `build` receives the database, the request and
-the resolved scope (the organization node and every branch under it, from one recursive query) and
-returns a FormDocument; the writers in `bot.forms.output` turn it into a file.
+(the summary tables add theirs to that tuple). A spec's `build` receives a read-only `queries.Reader`, the request and the resolved scope (the
+organization node and every node under it, from one recursive query) and returns a FormDocument whose
+rows may be a lazy iterator over that reader; `bot.forms.output` writes it. Builders are synchronous:
+the export use case runs build + write in a worker thread, off the bot's event loop.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 from bot.domain.errors import DomainError
 from bot.i18n import N_
@@ -40,7 +41,8 @@ class Scope:
     org_ids: tuple[int, ...]            # the node and every node below it
     names: dict[int, str]               # org id → name, for "所在党支部" columns
     categories: dict[int, str]          # org id → OrgCategory key (党组织类别)
-    province: str | None = None         # the node's province setting (省内 / 省外)
+    province: str | None = None         # the node's province setting, or the nearest above (省内 / 省外)
+    parent_name: str | None = None      # the node above (the 名册's "党（工）委" line)
 
     @property
     def is_subtree(self) -> bool:
@@ -62,7 +64,7 @@ class FormRequest:
     by_branch: bool = False                      # summaries: one row per branch (csv)
 
 
-Builder = Callable[[Any, FormRequest, Scope], Awaitable[Any]]
+Builder = Callable[[Any, FormRequest, Scope], Any]
 
 
 @dataclass(frozen=True)

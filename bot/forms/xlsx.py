@@ -14,7 +14,7 @@ from typing import IO, Any, Callable
 
 import xlsxwriter
 
-from bot.forms.cells import cell, zh_date
+from bot.forms.cells import cell, clean_text, zh_date
 from bot.forms.model import FormDocument, HeaderCell, Meta, Row, SheetData, Table, counted, run_checks
 
 FONT = "宋体"
@@ -99,17 +99,21 @@ def _write_table(wb: Any, f: _Formats, sheet: SheetData, meta: Meta, counter: li
     _write_header(ws, table.header_cells(), 2, depth, f.header)
 
     r = 2 + depth
+    # Per-column formats decided once; the loop below runs for every cell of a 100,000-line register.
+    fmts = [f.centre if (c.number or c.width <= 6) else f.text for c in table.columns]
+    write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
     for row in counted(sheet.rows, counter, progress, total):
+        data = row.kind == "data"
         for i, value in enumerate(row.values):
-            value = cell(value)
-            column = table.columns[i]
-            if isinstance(value, (int, float)):
-                ws.write_number(r, i, value, f.total if row.kind == "total" else f.number)
-            elif i < table.label_columns and row.kind != "data":
-                ws.write_string(r, i, value, f.label) if value else ws.write_blank(r, i, None, f.label)
+            value = clean_text(value) if value.__class__ is str else cell(value)
+            if value.__class__ is not str:
+                write_number(r, i, value, f.total if row.kind == "total" else f.number)
+                continue
+            fmt = f.label if (i < table.label_columns and not data) else fmts[i]
+            if value:
+                write_string(r, i, value, fmt)
             else:
-                fmt = f.centre if (column.number or column.width <= 6) else f.text
-                ws.write_string(r, i, value, fmt) if value else ws.write_blank(r, i, None, fmt)
+                write_blank(r, i, None, fmt)
         r += 1
     if table.supplement:
         _line(ws, r, ncols, table.supplement, f.line)
