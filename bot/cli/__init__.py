@@ -11,6 +11,8 @@ COMMAND_MODULES = (
     "bot.cli.admin",     # init, org, template, import, member, invite, grant, audit, backup
     "bot.cli.run",       # run, demo
     "bot.cli.scan",      # scan
+    "bot.cli.export",    # export
+    "bot.cli.transfers", # province, transfer-in
 )
 
 

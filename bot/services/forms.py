@@ -81,7 +81,8 @@ async def export_form(svc: Services, actor: Actor, req: FormRequest, target: str
                 if isinstance(target, (str, Path)) and os.path.exists(target):
                     os.unlink(target)      # never leave half a form behind
                 raise
-            return doc, scope, rows
+            # a summary's "rows" are what it counted (its lines are groups, not members)
+            return doc, scope, doc.row_count if spec.kind == registry.SUMMARY else rows
 
     doc, scope, rows = await asyncio.to_thread(work)
     async with svc.db.write(actor.label) as tx:

@@ -100,11 +100,9 @@ def _reason(f: LostFacts) -> tuple[str, str | None]:
 def unreachable_remark(f: LostFacts, on: date) -> str:
     """备注 of the unreachable: how far the search and the case have gone (none logged yet: said so)."""
     parts = ["尚未开展联系查找" if f.attempts == 0 else f"已联系查找{f.attempts}次"]
-    if f.case is not None:
-        if f.case.outcome is not None and f.case.state not in ("searching",):
-            parts.append(f"处置：{f.case.outcome.zh}（{STATE_ZH.get(f.case.state, f.case.state)}）")
-        elif f.case.state in STATE_ZH and f.case.state != "searching":
-            parts.append(STATE_ZH[f.case.state])
+    if f.case is not None and f.case.state in STATE_ZH and f.case.state != "searching":
+        stage = STATE_ZH[f.case.state]
+        parts.append(f"{stage}：{f.case.outcome.zh}" if f.case.outcome else stage)
     if f.history.last_official(on) is None:
         parts.append("无组织生活、党费记录，失联时间自最近一次联系起算")
     return join_remarks(*parts)
