@@ -58,7 +58,7 @@ def tally(items: list[tuple[str | None, str | None, bool]], home: str) -> tuple[
 
 def build(db: queries.Reader, req: FormRequest, scope: Scope) -> FormDocument:
     if not scope.province:
-        raise DomainError(N_("Set the province of {org} first (branchbot org province), so transfers can be"
+        raise DomainError(N_("Set the province of {org} first (branchbot province), so transfers can be"
                              " counted 省内 or 省外"), field="province", org=scope.name)
     start, end = date(req.as_of.year, 1, 1).isoformat(), req.as_of.isoformat()
     params = {"org": scope.org_id, "start": start, "end": end}
