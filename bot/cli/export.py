@@ -13,8 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.cli import CliError
-from bot.cli.admin import command, display_width, operator_tr, pad, session
+from bot.cli.common import CliError, command, display_width, operator_tr, pad, session
 from bot.domain.dates import parse_user_date
 from bot.forms.output import FORMATS
 from bot.forms.registry import FormRequest

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.cli.admin import command, operator_tr, session
+from bot.cli.common import command, operator_tr, session
 from bot.domain.dates import parse_user_date
 from bot.i18n import N_
 from bot.services import transfers_in as svc_in
