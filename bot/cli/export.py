@@ -8,12 +8,11 @@ A long export shows its progress on stderr when that is a terminal.
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import CliError, command, display_width, operator_tr, pad, session
+from bot.cli.common import CliError, ProgressLine, command, display_width, operator_tr, pad, session
 from bot.domain.dates import parse_user_date
 from bot.forms.output import FORMATS
 from bot.forms.registry import FormRequest
@@ -23,28 +22,9 @@ from bot.services.context import OPERATOR
 
 T_DONE = N_("{title} for {scope}: {rows} row(s) written to {path}")
 T_PROGRESS = N_("Exporting {done}/{total}")
+T_PROGRESS_NO_TOTAL = N_("Exporting {done}")
 T_NEED_FORM = N_("Name a form (see “branchbot export --list”) and --org")
 T_NEED_ORG = N_("--org is required: the organization the form is filled for")
-
-
-class ExportProgress:
-    """`\\r导出 3000/100000` on stderr, only when stderr is a terminal."""
-
-    def __init__(self, tr: Translator, stream: Any = None):
-        self.tr, self.stream = tr, stream or sys.stderr
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.shown = False
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if self.enabled:
-            self.stream.write("\r" + self.tr.gettext(T_PROGRESS, done=done, total=total or "?"))
-            self.stream.flush()
-            self.shown = True
-
-    def end(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def list_forms(tr: Translator) -> int:
@@ -76,7 +56,7 @@ async def cmd_export(args: argparse.Namespace) -> int:
                           fmt=args.format or spec.default_format, member_ids=tuple(args.member or ()),
                           variant=args.variant, since=_date(args.since, today, tr), preparer=args.preparer or "",
                           phone=args.phone or "")
-        progress = ExportProgress(tr)
+        progress = ProgressLine(tr, T_PROGRESS, T_PROGRESS_NO_TOTAL)
         target = Path(args.output) if args.output else None
         if target is None:
             # the official name needs the scope: write to a temporary name, then rename

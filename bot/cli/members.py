@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli import common
 from bot.cli.common import CliError, command, display_width, operator_tr, pad, parse_code, session
 from bot.domain.codes import ContactLevel, Role
 from bot.domain.phone import mask_mobile
@@ -27,28 +27,11 @@ def mask_id_number(value: str | None) -> str:
 
 # --- import -------------------------------------------------------------------------------------------
 
-class ProgressLine:
-    """`\\r导入 3200/10000` on stderr, only when stderr is a terminal (cheap: called every few hundred rows)."""
+class ProgressLine(common.ProgressLine):
+    """`\\r导入 3200/10000` on stderr, only when stderr is a terminal."""
 
     def __init__(self, tr: Translator, stream: Any = None):
-        self.tr = tr
-        self.stream = stream or sys.stderr
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.shown = False
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        text = (self.tr.gettext(N_("Importing {done}/{total}"), done=done, total=total) if total
-                else self.tr.gettext(N_("Importing {done}"), done=done))
-        self.stream.write("\r" + text)
-        self.stream.flush()
-        self.shown = True
-
-    def end(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
+        super().__init__(tr, N_("Importing {done}/{total}"), N_("Importing {done}"), stream)
 
 
 @command
