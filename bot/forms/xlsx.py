@@ -44,9 +44,12 @@ LINE_HEIGHT = 13.5      # points per line of 10-point text
 
 def text_lines(text: str, width: float) -> int:
     """How many lines a label takes in a column `width` characters wide (a Chinese character is two)."""
-    per_line = max(1.0, width - 1)
-    return sum(max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) // int(per_line)))
-               for part in text.split("\n"))
+    per_line = max(1, int(width - 1))
+    lines = 0
+    for part in text.split("\n"):
+        units = len(part) if part.isascii() else sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
+        lines += max(1, -(-units // per_line))
+    return lines
 
 
 def header_heights(cells: list[HeaderCell], widths: list[float], depth: int) -> list[float]:
