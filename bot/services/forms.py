@@ -71,6 +71,20 @@ async def export_scopes(svc: Services, actor: Actor) -> list[ScopeChoice]:
     return out
 
 
+async def scope_members(svc: Services, actor: Actor, org_id: int, name: str | None = None,
+                        limit: int = 500) -> list[tuple[int, str, str]]:
+    """Active members of the node's subtree whose name contains `name`, as (id, name, branch name), by name:
+    the member picker of the per-member forms (refused outside the actor's scope)."""
+    await require_export(svc, actor, org_id)
+    like = "%" + (name or "").strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await svc.db.fetchall(
+        "WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT o.id FROM orgs o JOIN sub ON o.parent_id = sub.id)"
+        " SELECT m.id, m.name, o.name AS branch FROM members m JOIN sub ON sub.id = m.branch_id"
+        " JOIN orgs o ON o.id = m.branch_id WHERE m.active = 1 AND m.name LIKE ? ESCAPE '\\'"
+        " ORDER BY m.name, m.id LIMIT ?", (org_id, like, limit))
+    return [(r["id"], r["name"], r["branch"]) for r in rows]
+
+
 def forms_list() -> list[FormSpec]:
     """Every form the bot and the CLI can fill, by number."""
     return registry.catalog()
