@@ -239,6 +239,15 @@ async def refuse_in_group(update: Update, ctx: HandlerCtx) -> None:
         await update.effective_chat.send_message(ctx._(GROUP_REFUSAL))
 
 
+async def refuse(update: Update, ctx: HandlerCtx, err: DomainError) -> None:
+    """A refusal that reveals nothing: the same words for a record that is not there and one that is not
+    the caller's; on a button, as the button's answer (an alert; nothing else changes)."""
+    if update.callback_query is not None:
+        await answer(update, ctx, ctx.error_text(err), alert=True)
+    else:
+        await reply(update, ctx, ctx.error_text(err))
+
+
 def menu_rows(ctx: HandlerCtx) -> list[list[tuple[str, str]]]:
     """The main menu: the member's reports (m:menu:*), my record and card, and officers' work (s:menu)."""
     rows: list[list[tuple[str, str]]] = []
