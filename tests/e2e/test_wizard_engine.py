@@ -117,8 +117,8 @@ async def test_a_case_opened_from_its_button_takes_a_long_opinion_and_survives_a
     assert SAVED == [(42, "approve", OPINION + "\n\n" + "查" * (2000 - len(OPINION) - 2))]
     await env.settle()                 # the handler has returned END (the reply came just before)
     await env.app.update_persistence()
-    rows = [tuple(r) for r in await env.db.fetchall("SELECT key, value FROM persistence WHERE kind = 'conversation:wizard_test'")]
-    assert rows == [], "the ended conversation is not stored"
+    rows = await env.db.fetchall("SELECT key, value FROM persistence WHERE kind = 'conversation:wizard_test'")
+    assert [tuple(r) for r in rows] == [], "the ended conversation is not stored"
 
 
 async def test_a_paged_pick_then_a_document_with_progress_in_one_message(bot_env):

@@ -83,7 +83,8 @@ def saved_report(report: Report, title: str, *, extra: Callable[[HandlerCtx, Rep
     return save
 
 
-def summary_of(kind: ReportKind, details: Callable[[Draft], dict[str, Any]]) -> Callable[[HandlerCtx, Draft], list[str]]:
+def summary_of(kind: ReportKind,
+               details: Callable[[Draft], dict[str, Any]]) -> Callable[[HandlerCtx, Draft], list[str]]:
     """The summary: the draft in the shape the services store, as the secretary will read it."""
     return lambda ctx, d: detail_lines(kind, details(d), ctx.tr)
 

@@ -3,6 +3,7 @@ bot.services.roster (a forged id of another branch's member gets the plain refus
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.domain.codes import ContactLevel
@@ -41,10 +42,23 @@ async def accept_member(ctx: HandlerCtx, draft: Draft, member_id: Any) -> None:
     draft.update(member_id=member.id, member_name=member.name, branch_id=member.branch_id)
 
 
-async def preset_member(ctx: HandlerCtx, draft: Draft, member_id: int) -> None:
-    """start_with: the member of the button (a member's card) — the member question is then skipped."""
-    await accept_member(ctx, draft, member_id)
-    draft["_fixed"] = True
+def given_at_start(draft: Draft) -> bool:
+    """skip_if of the step a start button answers (a member's card, a transfer awaiting its 回执 …)."""
+    return bool(draft.get("_fixed"))
+
+
+def preset_by(accept: Callable[[HandlerCtx, Draft, Any], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """start_with from a step's accept hook: the id of the button is accepted (re-checked) as that step's
+    answer, and the step is then skipped (given_at_start)."""
+
+    async def start_with(ctx: HandlerCtx, draft: Draft, item_id: int) -> None:
+        await accept(ctx, draft, item_id)
+        draft["_fixed"] = True
+
+    return start_with
+
+
+preset_member = preset_by(accept_member)
 
 
 def member_step(default_level: ContactLevel | None = None) -> Step:
@@ -54,4 +68,4 @@ def member_step(default_level: ContactLevel | None = None) -> Step:
         return await pick_member_items(ctx, d, query, default_level=default_level)
 
     return Step("member_id", PICK, N_("Which member? Type the name (or a part of it), or tap below."), items=items,
-                accept=accept_member, skip_if=lambda d: bool(d.get("_fixed")))
+                accept=accept_member, skip_if=given_at_start)

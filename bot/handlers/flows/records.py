@@ -13,7 +13,9 @@ from bot.domain.errors import DomainError
 from bot.domain.phone import normalise_mobile
 from bot.handlers.common import HandlerCtx
 from bot.handlers.flows.common import OFFICER_HOME, filtered, member_rows, menu_button
-from bot.handlers.flows.pick import PICK_LIMIT, accept_member, member_items, member_step, preset_member
+from bot.handlers.flows.pick import (
+    PICK_LIMIT, accept_member, given_at_start, member_items, member_step, preset_by, preset_member,
+)
 from bot.handlers.labels import date_text, field, line
 from bot.handlers.markup import esc, short
 from bot.handlers.secretary_members import LEVEL_ICON
@@ -38,10 +40,9 @@ async def save_regained(ctx: HandlerCtx, d: Draft, screen: Screen) -> Result:
 
 
 REGAINED_FLOW = Flow(
-    code="rg", title=N_("Contact regained (经查找取得联系)"), command="regained",
+    code="rg", title=N_("Contact regained (经查找取得联系)"), home=OFFICER_HOME, command="regained",
     command_help=N_("Record contact regained (经查找取得联系)"), start_with=preset_member,
     aliases={"date": "on", "member": "member_id"},
-    home=OFFICER_HOME,
     steps=(member_step(default_level=ContactLevel.LOST),
            Step("on", DATE, N_("On which day was contact regained? Tap Today, or type a date.")),
            Step("note", TEXT, N_("A note (where the member is, how you reached them), or Skip:"), optional=True,
@@ -89,10 +90,9 @@ async def save_attendance(ctx: HandlerCtx, d: Draft, screen: Screen) -> Result:
 
 
 ATTENDANCE_FLOW = Flow(
-    code="at", title=N_("Attendance at 组织生活"), command="attendance",
+    code="at", title=N_("Attendance at 组织生活"), home=OFFICER_HOME, command="attendance",
     command_help=N_("Record attendance at 组织生活"), init=attendance_init,
     aliases={"date": "on", "members": "present", "member": "present"},
-    home=OFFICER_HOME,
     steps=(Step("branch_id", PICK, N_("Which branch met?"), items=branch_items, accept=accept_branch,
                 skip_if=lambda d: bool(d.get("_one_branch"))),
            Step("present", CHECKLIST, N_("Tick the members present, then tap Done."), items=present_items,
@@ -114,10 +114,9 @@ async def save_dues(ctx: HandlerCtx, d: Draft, screen: Screen) -> Result:
 
 
 DUES_FLOW = Flow(
-    code="du", title=N_("党费 payment"), command="dues",
+    code="du", title=N_("党费 payment"), home=OFFICER_HOME, command="dues",
     command_help=N_("Record a 党费 payment"), start_with=preset_member,
     aliases={"date": "on", "member": "member_id"},
-    home=OFFICER_HOME,
     steps=(member_step(),
            Step("on", DATE, N_("On which day was it paid? Tap Today, or type a date.")),
            Step("amount", TEXT, N_("How much (yuan)? e.g. 30 or 12.50"), max_len=20,
@@ -155,10 +154,9 @@ def transfer_summary(ctx: HandlerCtx, d: Draft) -> list[str]:
 
 
 TRANSFER_FLOW = Flow(
-    code="tr", title=N_("Transfer out (四个清楚)"), command="transfer",
+    code="tr", title=N_("Transfer out (四个清楚)"), home=OFFICER_HOME, command="transfer",
     command_help=N_("Record a transfer out (四个清楚)"), start_with=preset_member,
     aliases={"date": "sent_on", "member": "member_id", "backup_phone": "backup_phone"},
-    home=OFFICER_HOME,
     steps=(member_step(),
            Step("kind", CHOICE, N_("Permanent or temporary transfer?"), options=enum_options(TransferKind), per_row=2),
            Step("phone", TEXT, N_("The member's mobile number:"), max_len=40, parse=_mobile),
@@ -185,11 +183,6 @@ async def accept_transfer(ctx: HandlerCtx, d: Draft, transfer_id: Any) -> None:
              sent_on=transfer.sent_on.isoformat())
 
 
-async def preset_transfer(ctx: HandlerCtx, d: Draft, transfer_id: int) -> None:
-    await accept_transfer(ctx, d, transfer_id)
-    d["_fixed"] = True
-
-
 def _receipt_date(iso: str, ctx: HandlerCtx, d: Draft) -> str:
     if d.get("sent_on") and iso < d["sent_on"]:
         raise DomainError(N_("The 回执 cannot come before the transfer was sent ({date})"), field="on",
@@ -204,12 +197,11 @@ async def save_receipt(ctx: HandlerCtx, d: Draft, screen: Screen) -> Result:
 
 
 RECEIPT_FLOW = Flow(
-    code="rc", title=N_("回执 received"), command="receipt",
-    command_help=N_("Record a transfer's 回执"), start_with=preset_transfer,
+    code="rc", title=N_("回执 received"), home=OFFICER_HOME, command="receipt",
+    command_help=N_("Record a transfer's 回执"), start_with=preset_by(accept_transfer),
     aliases={"date": "on", "receipt_on": "on"},
-    home=OFFICER_HOME,
     steps=(Step("transfer_id", PICK, N_("Which transfer?"), items=transfer_items, accept=accept_transfer,
-                skip_if=lambda d: bool(d.get("_fixed"))),
+                skip_if=given_at_start),
            Step("on", DATE, N_("When did the 回执 come back? Tap Today, or type a date."), parse=_receipt_date),
            Step("note", TEXT, N_("A note, or Skip:"), optional=True, max_len=500, multiline=True)),
     summary=lambda ctx, d: [line(ctx, N_("Member"), d.get("member_name")),
@@ -235,11 +227,6 @@ async def accept_flow_member(ctx: HandlerCtx, d: Draft, member_id: Any) -> None:
         raise DomainError(N_("{name} is not a flow member"), field="member_id", name=member.name)
 
 
-async def preset_flow_member(ctx: HandlerCtx, d: Draft, member_id: int) -> None:
-    await accept_flow_member(ctx, d, member_id)
-    d["_fixed"] = True
-
-
 async def officer_items(ctx: HandlerCtx, d: Draft, query: str | None, page: int) -> Listing:
     people = await roster.branch_members(ctx.services, ctx.actor, int(d["branch_id"]))
     items = member_items([p for p in people if p.id != d.get("member_id")])
@@ -259,12 +246,11 @@ async def save_officer(ctx: HandlerCtx, d: Draft, screen: Screen) -> Result:
 
 
 OFFICER_FLOW = Flow(
-    code="of", title=N_("Responsible officer (指定专人)"), command="officer",
-    command_help=N_("Set a flow member's responsible officer"), start_with=preset_flow_member,
+    code="of", title=N_("Responsible officer (指定专人)"), home=OFFICER_HOME, command="officer",
+    command_help=N_("Set a flow member's responsible officer"), start_with=preset_by(accept_flow_member),
     aliases={"member": "member_id", "officer": "officer_id"},
-    home=OFFICER_HOME,
     steps=(Step("member_id", PICK, N_("Which flow member?"), items=flow_member_items, accept=accept_flow_member,
-                skip_if=lambda d: bool(d.get("_fixed"))),
+                skip_if=given_at_start),
            Step("officer_id", PICK, N_("Which member of the branch will be responsible?"), items=officer_items,
                 accept=accept_officer)),
     summary=lambda ctx, d: [line(ctx, N_("Flow member"), d.get("member_name")),

@@ -133,7 +133,8 @@ async def _checklist(ctx: HandlerCtx, flow: Flow, step: Step, draft: Draft, text
     rows: Rows = [buttons[i:i + CHECK_PER_ROW] for i in range(0, len(buttons), CHECK_PER_ROW)]
     rows.extend(_pages(flow, step, found, page))
     if step.bulk:
-        rows.append([(_("Tick all"), answer_data(flow, step, "all")), (_("Untick all"), answer_data(flow, step, "none"))])
+        rows.append([(_("Tick all"), answer_data(flow, step, "all")),
+                     (_("Untick all"), answer_data(flow, step, "none"))])
     rows.append([(_("Done ✔"), answer_data(flow, step, "done"))])
     return text, rows
 
