@@ -39,7 +39,8 @@ def menu_rows(ctx: HandlerCtx) -> list[list[tuple[str, str]]]:
         [(_("📝 Log a search attempt"), "s:go:ss"), (_("🤝 Contact regained"), "s:go:rg")],
         [(_("🗓 Attendance"), "s:go:at"), (_("💴 Dues"), "s:go:du")],
         [(_("📤 Transfer out"), "s:go:tr"), (_("📥 Record a 回执"), "s:go:rc")],
-        [(_("👤 Responsible officer"), "s:go:of")],
+        [(_("👤 Responsible officer"), "s:go:of"), (_("📥 Transfer in"), "s:go:ti")],
+        [(_("📄 Export a form"), "s:go:ex"), (_("🗺 Province"), "s:go:pv")],
         [(_("« Main menu"), MENU)],
     ]
 
