@@ -49,7 +49,7 @@ async def cmd_export(args: argparse.Namespace) -> int:
         raise CliError(tr.gettext(T_NEED_FORM))
     if args.org is None:
         raise CliError(tr.gettext(T_NEED_ORG))
-    spec = forms_svc.registry.get(args.form)
+    spec = forms_svc.form(args.form)
     async with session(args) as ctx:
         today = ctx.svc.clock.today()
         req = FormRequest(form=spec.name, org_id=args.org, as_of=_date(args.as_of, today, tr) or today,

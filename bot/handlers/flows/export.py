@@ -51,7 +51,7 @@ VARIANT_LABELS = {
 
 
 def _spec(d: Draft):
-    return forms_svc.registry.get(d["form"])
+    return forms_svc.form(d["form"])
 
 
 def form_options(ctx: HandlerCtx, d: Draft) -> list[tuple[str, str]]:
@@ -150,13 +150,13 @@ EXPORT_FLOW = Flow(
     steps=(
         Step("form", CHOICE, N_("Which form?"), options=form_options),
         Step("variant", CHOICE, N_("Which version of the form?"), options=variant_options,
-             skip_if=lambda d: not d.get("form") or not forms_svc.registry.get(d["form"]).variants,
+             skip_if=lambda d: not d.get("form") or not forms_svc.form(d["form"]).variants,
              drop_when_skipped=True),
         Step("scope", PICK, N_("For which organization?"), items=scope_items, accept=accept_scope,
              skip_if=lambda d: bool(d.get("_one_scope"))),
         Step("member_id", PICK, N_("Which member? Type the name (or a part of it), or tap below."),
              items=member_items, accept=accept_member, drop_when_skipped=True,
-             skip_if=lambda d: not d.get("form") or forms_svc.registry.get(d["form"]).kind != PER_MEMBER),
+             skip_if=lambda d: not d.get("form") or forms_svc.form(d["form"]).kind != PER_MEMBER),
         Step("as_of", DATE, N_("The date the form is filled in (填表日期): tap Today, or type a date.")),
         Step("fmt", CHOICE, N_("Which file format?"), options=format_options, per_row=2),
     ),
