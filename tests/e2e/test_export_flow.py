@@ -128,3 +128,16 @@ async def test_transfer_in_and_province_then_the_receipts_table(bot_env):
     ws = openpyxl.load_workbook(io.BytesIO(document.document)).worksheets[0]
     #                                    总数 研究生 本科生 专科生 省内 省外 回执
     assert [c.value for c in ws[4]] == ["转入组织关系数", 1, 0, 1, 0, 0, 1, 1]
+
+
+async def test_receipts_without_a_province_say_what_to_do_and_lose_nothing(bot_env):
+    env = bot_env
+    secretary = await env.add_secretary(language_code="en")
+    await env.say(secretary, "/export")
+    await env.tap(secretary, "9. " + EN.gettext("Yearly 回执 statistics"))
+    await env.tap(secretary, EN.gettext("Today"))
+    await env.tap(secretary, "XLSX")
+    replies = await env.tap(secretary, EN.gettext("✅ Confirm"), expect=2)
+    text = " ".join(m.text or "" for m in replies)
+    assert "Set the province of 创意园党支部 first" in text
+    assert all(m.document is None for m in replies)

@@ -58,8 +58,8 @@ def tally(items: list[tuple[str | None, str | None, bool]], home: str) -> tuple[
 
 def build(db: queries.Reader, req: FormRequest, scope: Scope) -> FormDocument:
     if not scope.province:
-        raise DomainError(N_("Set the province of {org} first (branchbot province), so transfers can be"
-                             " counted 省内 or 省外"), field="province", org=scope.name)
+        raise DomainError(N_("Set the province of {org} first (Province in the branch work menu, or"
+                             " branchbot province), so transfers can be counted 省内 or 省外"), field="province", org=scope.name)
     start, end = date(req.as_of.year, 1, 1).isoformat(), req.as_of.isoformat()
     params = {"org": scope.org_id, "start": start, "end": end}
     ins = db.all(f"{queries.SUBTREE} SELECT t.province, t.receipt_sent_on, m.record FROM transfers_in t"
