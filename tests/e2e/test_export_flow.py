@@ -141,3 +141,26 @@ async def test_receipts_without_a_province_say_what_to_do_and_lose_nothing(bot_e
     text = " ".join(m.text or "" for m in replies)
     assert "Set the province of 创意园党支部 first" in text
     assert all(m.document is None for m in replies)
+
+
+async def test_a_variant_and_the_csv_twin(bot_env):
+    env = bot_env
+    secretary = await env.add_secretary(language_code="en")
+    await env.say(secretary, "/export")
+    [ask] = await env.tap(secretary, "4. " + EN.gettext("Register of members reached after search"))
+    assert ask.button_texts()[:2] == [EN.gettext("Standard form"), EN.gettext("With current work unit and residence")]
+    await env.tap(secretary, EN.gettext("With current work unit and residence"))
+    await env.tap(secretary, EN.gettext("Today"))
+    await env.tap(secretary, "CSV")
+    _p, document, _r = await env.tap(secretary, EN.gettext("✅ Confirm"), expect=3)
+    assert document.document_name == "经查找取得联系党员登记表-创意园党支部-2026-11-23.csv"
+    header = document.document.decode("utf-8-sig").splitlines()[0].split(",")
+    assert header[7:9] == ["现工作（学习）单位", "现居住地"]
+    # and the standard form has no such columns (the empty variant value is a real choice)
+    await env.say(secretary, "/export")
+    await env.tap(secretary, "4. " + EN.gettext("Register of members reached after search"))
+    await env.tap(secretary, EN.gettext("Standard form"))
+    await env.tap(secretary, EN.gettext("Today"))
+    await env.tap(secretary, "CSV")
+    _p, document, _r = await env.tap(secretary, EN.gettext("✅ Confirm"), expect=3)
+    assert "现居住地" not in document.document.decode("utf-8-sig").splitlines()[0]

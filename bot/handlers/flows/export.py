@@ -43,8 +43,9 @@ FORM_LABELS = {
     "case-record": N_("Search and disposition record (one per member)"),
     "receipts": N_("Yearly 回执 statistics"),
 }
+STANDARD = "std"               # the variant step's "no variant" (an empty value makes no button)
 VARIANT_LABELS = {
-    "": N_("Standard form"),
+    STANDARD: N_("Standard form"),
     "detailed": N_("With current work unit and residence"),
     "full": N_("Full form (flow block, abroad)"),
 }
@@ -59,7 +60,7 @@ def form_options(ctx: HandlerCtx, d: Draft) -> list[tuple[str, str]]:
 
 
 def variant_options(ctx: HandlerCtx, d: Draft) -> list[tuple[str, str]]:
-    return [(v, ctx._(VARIANT_LABELS.get(v, v))) for v in ("", *_spec(d).variants)]
+    return [(v, ctx._(VARIANT_LABELS.get(v, v))) for v in (STANDARD, *_spec(d).variants)]
 
 
 def format_options(ctx: HandlerCtx, d: Draft) -> list[tuple[str, str]]:
@@ -109,6 +110,8 @@ async def init_export(ctx: HandlerCtx, d: Draft) -> None:
 def export_summary(ctx: HandlerCtx, d: Draft) -> list[str]:
     lines = [line(ctx, N_("Form"), ctx._(FORM_LABELS.get(d.get("form", ""), d.get("form", "")))),
              line(ctx, N_("Organization"), d.get("scope_name"))]
+    if d.get("variant"):
+        lines.append(line(ctx, N_("Version"), ctx._(VARIANT_LABELS.get(d["variant"], d["variant"]))))
     if d.get("member_id") is not None:
         lines.append(line(ctx, N_("Member"), d.get("member_name") or ctx._("All members the form applies to")))
     lines += [field(ctx, N_("Date the form is filled in"), date_text(ctx, d.get("as_of"))),
@@ -120,7 +123,7 @@ async def save_export(ctx: HandlerCtx, d: Draft, screen: Screen) -> Result:
     spec = _spec(d)
     members = (d["member_id"],) if d.get("member_id") else ()
     req = FormRequest(spec.name, d["scope"], date.fromisoformat(d["as_of"]), fmt=d["fmt"],
-                      variant=d.get("variant") or None, member_ids=members)
+                      variant=None if d.get("variant") in (None, STANDARD) else d["variant"], member_ids=members)
     buffer = io.BytesIO()
     done = [0, None]
 
