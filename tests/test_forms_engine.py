@@ -110,3 +110,15 @@ def test_formula_injection_is_neutralised_in_xlsx_and_csv(tmp_path):
 
 def test_ordinals_for_attempt_headings():
     assert [ordinal(n) for n in (1, 4, 10, 11, 19, 20, 23)] == ["一", "四", "十", "十一", "十九", "二十", "二十三"]
+
+
+def test_long_text_wraps_and_its_row_grows(tmp_path):
+    table = Table("名册", (col("姓名", width=10), col("备注", width=11)))
+    long = "支部工作人员李XX到负责户籍管理的XX派出所调查，均没有查找到王XX的登记信息。"   # 37 characters
+    path = tmp_path / "w.xlsx"
+    write_xlsx(_doc([Row(["王XX", long]), Row(["赵XX", "短"])], table), path)
+    ws = openpyxl.load_workbook(path)["名册"]
+    assert ws["B4"].value == long and ws["B4"].alignment.wrap_text        # never cut
+    # 37 CJK-ish characters, 10 per line in an 11-wide column → 8 lines (a few Latin ones make it 7–8)
+    assert ws.row_dimensions[4].height >= 6 * 13.5
+    assert ws.row_dimensions[5].height is None                            # a short row keeps the default

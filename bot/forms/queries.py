@@ -5,8 +5,8 @@ wait for it), on its own read-only SQLite connection, inside one read transactio
 file sees the same snapshot of the register (WAL readers do not block the writer).
 
 - `scope`: the node and its whole subtree in one recursive query (never a query per branch).
-- `members`: the members of a subtree, in register order, their rows read a page at a time by primary
-  key, so a big register never sits in memory at once.
+- `members`: the members of a subtree, in register order, from one sorted query read a page at a time,
+  so a big register never sits in memory at once.
 
 Dates are passed in as parameters (no SQLite date functions), so the same SQL runs on PostgreSQL.
 """
@@ -83,20 +83,21 @@ def members(db: Reader, org_id: int, where: str = "m.active = 1", params: dict[s
     """Members of the subtree matching `where` (named parameters), ordered by branch, name, id; `extra` adds
     computed columns (", expr AS alias").
 
-    The order is taken once as a list of ids (one sort over the (branch_id, name) index entries, a few MB
-    for 100,000 members); the rows themselves are then read a page at a time by primary key, so the
-    records never pass through a sorter and never sit in memory all at once.
+    One query, read `page` rows at a time from its cursor: SQLite's sorter keeps a bounded amount in memory
+    (it spills to a temporary file), so a 100,000-member register never sits in Python's memory at once.
+    (Keyset pages re-sorted the subtree for every page; reading ids first, then rows by id, took twice as
+    long as this one sorted pass.)
     """
-    base = {"org": org_id, **(params or {})}
-    ids = [r[0] for r in db.all(f"{SUBTREE} SELECT m.id FROM members m JOIN sub ON sub.id = m.branch_id"
-                                 f" WHERE {where} ORDER BY m.branch_id, m.name, m.id", base)]
-    for i in range(0, len(ids), page):
-        chunk = ids[i:i + page]
-        marks = ",".join(f":i{j}" for j in range(len(chunk)))
-        rows = db.all(f"SELECT {MEMBER_COLUMNS}{extra} FROM members m WHERE m.id IN ({marks})",
-                      {**base, **{f"i{j}": v for j, v in enumerate(chunk)}})
-        by_id = {r["id"]: r for r in rows}
-        yield from (by_id[mid] for mid in chunk)
+    cur = db.conn.execute(f"{SUBTREE} SELECT {MEMBER_COLUMNS}{extra} FROM members m JOIN sub ON sub.id = m.branch_id"
+                          f" WHERE {where} ORDER BY m.branch_id, m.name, m.id", {"org": org_id, **(params or {})})
+    try:
+        while True:
+            rows = cur.fetchmany(page)
+            if not rows:
+                return
+            yield from rows
+    finally:
+        cur.close()
 
 
 def count_members(db: Reader, org_id: int, where: str = "m.active = 1", params: dict[str, Any] | None = None) -> int:

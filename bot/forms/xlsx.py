@@ -130,26 +130,26 @@ def _write_table(wb: Any, f: _Formats, sheet: SheetData, meta: Meta, counter: li
     fmts = [f.centre if (c.number or c.width <= 7) else f.text for c in table.columns]
     widths = [c.width for c in table.columns]
     write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
+    # A text shorter than this many characters fits on one line whatever it holds (a CJK character is two).
+    sure_fit = [(w - 1) / 2 for w in widths]
     for row in counted(sheet.rows, counter, progress, total):
-        data = row.kind == "data"
-        values = [clean_text(v) if v.__class__ is str else cell(v) for v in row.values]
+        label_fmt = f.label if row.kind != "data" else None
         lines = 1
-        for i, value in enumerate(values):
-            # Long text wraps: give the row the height of its tallest cell (LibreOffice keeps the default
-            # height of rows written without one). The length test keeps this off the common short cells.
-            if value.__class__ is str and (len(value) * 2 > widths[i] - 1 or "\n" in value):
-                lines = max(lines, text_lines(value, widths[i]))
-        if lines > 1:
-            ws.set_row(r, lines * LINE_HEIGHT + 2)
-        for i, value in enumerate(values):
+        for i, value in enumerate(row.values):
+            value = clean_text(value) if value.__class__ is str else cell(value)
             if value.__class__ is not str:
                 write_number(r, i, value, f.total if row.kind == "total" else f.number)
                 continue
-            fmt = f.label if (i < table.label_columns and not data) else fmts[i]
             if value:
-                write_string(r, i, value, fmt)
+                write_string(r, i, value, label_fmt if (label_fmt and i < table.label_columns) else fmts[i])
+                # Long text wraps: the row gets the height of its tallest cell (LibreOffice keeps the
+                # default height of rows written without one).
+                if len(value) > sure_fit[i] or "\n" in value:
+                    lines = max(lines, text_lines(value, widths[i]))
             else:
-                write_blank(r, i, None, fmt)
+                write_blank(r, i, None, label_fmt if (label_fmt and i < table.label_columns) else fmts[i])
+        if lines > 1:
+            ws.set_row(r, lines * LINE_HEIGHT + 2)   # the row is still the current one: not flushed yet
         r += 1
     if table.supplement:
         _line(ws, r, ncols, table.supplement, f.line)
