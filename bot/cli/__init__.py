@@ -8,7 +8,8 @@ import sys
 
 # Modules that add subcommands: each defines register(subparsers) and sets `func` on its parsers.
 COMMAND_MODULES = (
-    "bot.cli.admin",     # init, org, template, import, member, invite, grant, audit, backup
+    "bot.cli.admin",     # init, org, template, import, member, grant, audit, backup
+    "bot.cli.invite",    # invite (one member or officer, the unbound members' sheet, the join link)
     "bot.cli.run",       # run, demo
     "bot.cli.scan",      # scan
 )

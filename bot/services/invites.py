@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 
 from bot.domain.errors import DomainError, NotFound, PermissionDenied
 from bot.i18n import N_
-from bot.services.context import Actor, Services, require_branch
+from bot.domain.codes import OrgLevel
+from bot.services.context import Actor, Services, managed_branches, require_branch
 from bot.services.roster import PAGE_SIZE, Page, mask_id
 from bot.storage import invites as invite_repo
 from bot.storage import members as member_repo
@@ -123,6 +124,15 @@ async def binding(svc: Services, actor: Actor, branch_id: int) -> Binding:
     name = await require_branch_node(svc, actor, branch_id)
     bound, total = (await invite_repo.binding_counts(svc.db, [branch_id]))[branch_id]
     return Binding(branch_id, name, bound, total)
+
+
+async def bindings(svc: Services, actor: Actor) -> list[Binding]:
+    """Bound / active members of every branch the actor manages, by branch name (one grouped query)."""
+    visible = set(await managed_branches(svc.db, actor))
+    branches = [o for o in await org_repo.all_orgs(svc.db) if o.id in visible and o.level is OrgLevel.BRANCH]
+    counts = await invite_repo.binding_counts(svc.db, [o.id for o in branches])
+    out = [Binding(o.id, o.name, *counts[o.id]) for o in branches]  # type: ignore[arg-type]
+    return sorted(out, key=lambda b: (b.branch_name, b.branch_id))
 
 
 async def _invites_for(svc: Services, actor: Actor, lines: list[UnboundLine], days: int,
