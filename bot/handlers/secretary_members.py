@@ -22,6 +22,7 @@ from bot.handlers.common import MENU, Context, HandlerCtx, edit_or_reply, office
 from bot.handlers.markup import cb, esc, int_part, parse_cb, short
 from bot.handlers.secretary_flow import TEXT, Flow, Step, date_text, field, nav_row, refuse
 from bot.i18n import N_
+from bot.services import invites as invite_svc   # issue 15: 已绑定 32/50 in the menu
 from bot.services import roster
 
 FIND_KEY = "s_find"
@@ -39,13 +40,17 @@ def menu_rows(ctx: HandlerCtx) -> list[list[tuple[str, str]]]:
         [(_("📝 Log a search attempt"), "s:go:ss"), (_("🤝 Contact regained"), "s:go:rg")],
         [(_("🗓 Attendance"), "s:go:at"), (_("💴 Dues"), "s:go:du")],
         [(_("📤 Transfer out"), "s:go:tr"), (_("📥 Record a 回执"), "s:go:rc")],
-        [(_("👤 Responsible officer"), "s:go:of")],
+        [(_("👤 Responsible officer"), "s:go:of"), (_("📨 Invite members"), "j:menu")],
         [(_("« Main menu"), MENU)],
     ]
 
 
 async def show_menu(update: Update, ctx: HandlerCtx) -> None:
-    await edit_or_reply(update, ctx, ctx._("<b>Branch work</b>\nWhat would you like to do?"), menu_rows(ctx))
+    counts = await invite_svc.bindings(ctx.services, ctx.actor)
+    bound = ctx._("Connected to the bot: {bound}/{total}", bound=sum(c.bound for c in counts),
+                  total=sum(c.total for c in counts))
+    await edit_or_reply(update, ctx, ctx._("<b>Branch work</b>\nWhat would you like to do?") + "\n" + bound,
+                        menu_rows(ctx))
 
 
 @officer_required

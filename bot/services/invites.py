@@ -101,14 +101,18 @@ async def require_branch_node(svc: Services, actor: Actor, branch_id: int) -> st
 
 
 async def unbound_page(svc: Services, actor: Actor, branch_id: int, page: int = 0, name: str | None = None,
-                       size: int = PAGE_SIZE) -> Page[UnboundLine]:
-    """One page of the branch's members not yet bound, by name (`name` filters by a part of it)."""
+                       size: int = PAGE_SIZE, *, bound: bool = False) -> Page[UnboundLine]:
+    """One page of the branch's members not yet bound (or, `bound`, of those bound), by name; `name` filters
+    by a part of it. A page past the end shows the last one."""
     await require_branch_node(svc, actor, branch_id)
     query = (name or "").strip() or None
-    _rows, total = await invite_repo.unbound_members(svc.db, [branch_id], query, 0, 0)
-    pages = max(1, -(-total // size))
-    page = min(max(page, 0), pages - 1)
-    rows, total = await invite_repo.unbound_members(svc.db, [branch_id], query, page * size, size)
+    page = max(page, 0)
+    rows, total = await invite_repo.members_by_binding(svc.db, [branch_id], bound=bound, name_like=query,
+                                                       offset=page * size, limit=size)
+    if not rows and total:
+        page = (total - 1) // size
+        rows, total = await invite_repo.members_by_binding(svc.db, [branch_id], bound=bound, name_like=query,
+                                                           offset=page * size, limit=size)
     return Page([_line(r) for r in rows], page, total, size)
 
 

@@ -90,17 +90,18 @@ async def revoke_member_invites(tx: Tx, member_ids: Iterable[int], reason: str) 
 
 # ---- who is bound ------------------------------------------------------------------------------------
 
-_UNBOUND = "m.active = 1 AND NOT EXISTS (SELECT 1 FROM users u WHERE u.member_id = m.id)"
+_BOUND = "EXISTS (SELECT 1 FROM users u WHERE u.member_id = m.id)"
 
 
-async def unbound_members(db: Database | Tx, branch_ids: Iterable[int], name_like: str | None = None,
-                          offset: int = 0, limit: int | None = None) -> tuple[list[Any], int]:
-    """Active members of these branches with no Telegram account bound, by name; and their count.
+async def members_by_binding(db: Database | Tx, branch_ids: Iterable[int], *, bound: bool = False,
+                             name_like: str | None = None, offset: int = 0,
+                             limit: int | None = None) -> tuple[list[Any], int]:
+    """Active members of these branches with (bound) or without a Telegram account, by name; and their count.
     Rows: (id, branch_id, name, id_number, mobile)."""
     ids = sorted(set(branch_ids))
     if not ids:
         return [], 0
-    where = f"m.branch_id IN ({_marks(ids)}) AND {_UNBOUND}"
+    where = f"m.branch_id IN ({_marks(ids)}) AND m.active = 1 AND {'' if bound else 'NOT '}{_BOUND}"
     params: list[Any] = list(ids)
     if name_like:
         where += " AND m.name LIKE ? ESCAPE '\\'"
@@ -110,6 +111,12 @@ async def unbound_members(db: Database | Tx, branch_ids: Iterable[int], name_lik
     rows = await db.fetchall(f"SELECT m.id, m.branch_id, m.name, m.id_number, m.mobile FROM members m WHERE {where}"
                              f" ORDER BY m.name, m.id{page}", (*params, *(() if limit is None else (limit, offset))))
     return rows, int(total)
+
+
+async def unbound_members(db: Database | Tx, branch_ids: Iterable[int], name_like: str | None = None,
+                          offset: int = 0, limit: int | None = None) -> tuple[list[Any], int]:
+    """Active members of these branches with no Telegram account bound (see members_by_binding)."""
+    return await members_by_binding(db, branch_ids, bound=False, name_like=name_like, offset=offset, limit=limit)
 
 
 async def binding_counts(db: Database | Tx, branch_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
