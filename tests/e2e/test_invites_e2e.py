@@ -10,6 +10,9 @@ import re
 
 from openpyxl import load_workbook
 
+from bot.app import app_state
+from bot.reminders.sender import Sender
+
 from bot.i18n import translator
 
 ZH = translator("zh_CN")
@@ -59,3 +62,228 @@ async def test_a_secretary_invites_one_member_who_binds_with_the_link(bot_env, c
     [menu] = await bot_env.tap(secretary, "s:menu", message=back)
     assert "已绑定 2/3" in menu.text
     assert id_number not in caplog.text and mobile not in caplog.text
+
+
+# ---- the join link ---------------------------------------------------------------------------------------
+
+async def deliver(bot_env) -> None:
+    """Send what the outbox holds (join requests, answers), as the running sender does."""
+    await Sender(app_state(bot_env.app).services, bot_env.app.bot, per_chat_interval=0).drain()
+
+
+async def join_code(bot_env, secretary) -> str:
+    """The secretary asks for the branch's join link in the bot: a QR picture + link, then the manage buttons."""
+    await bot_env.tap(secretary, "s:menu")
+    await bot_env.tap(secretary, "j:menu")
+    picture, manage = await bot_env.tap(secretary, f"j:jl:{bot_env.branch_id}", expect=2)
+    assert picture.document_name == f"join-{bot_env.branch_id}.png" and picture.document.startswith(b"\x89PNG")
+    assert f"j:jx:{bot_env.branch_id}" in data_of(manage)
+    code = LINK.search(picture.caption).group(1)
+    assert code.startswith("join_")
+    return code
+
+
+async def identify(bot_env, user, code: str, name: str, six: str, mobile: str) -> list:
+    """Open the join link and answer the three questions; returns every message the user got, the last one
+    being the answer to ✅ Send."""
+    got = await bot_env.say(user, f"/start {code}")
+    got += await bot_env.say(user, name)
+    got += await bot_env.say(user, six)
+    got += await bot_env.say(user, mobile)
+    got += await bot_env.tap(user, "j:send")
+    return got
+
+
+def assert_nothing_personal(messages, *secrets: str) -> None:
+    text = " ".join(m.body for m in messages)
+    for secret in secrets:
+        assert secret not in text, secret
+
+
+async def test_join_link_request_accepted_and_the_member_sees_their_menu(bot_env, caplog):
+    caplog.set_level(logging.DEBUG)
+    wang = await bot_env.add_member(name="王XX")
+    secretary = await bot_env.add_secretary(name="李XX")
+    code = await join_code(bot_env, secretary)
+    id_number, mobile = await id_and_mobile(bot_env, wang)
+
+    joiner = bot_env.user("王XX", "zh-hans")
+    got = await identify(bot_env, joiner, code, "王XX", id_number[-6:], mobile)
+    intro, summary, answer = got[0], got[3], got[4]
+    assert "创意园党支部" in intro.text and ZH.gettext("1/3 · Your name, as on the register:") in intro.text
+    assert "139****" in summary.text and "王XX" in summary.text
+    assert answer.text == ZH.gettext(
+        "Thank you. If these details match the register of {branch}, your branch secretary will be asked to "
+        "confirm, and you will hear from me here. If you hear nothing, speak to your branch secretary.",
+        branch="创意园党支部")
+    assert await bot_env.member_id_of(joiner) is None               # nothing bound before the secretary taps
+
+    await deliver(bot_env)
+    [request] = await bot_env.emu.wait_for_bot(secretary)
+    assert "王XX" in request.text and id_number[:4] + "*" * 10 + id_number[-4:] in request.text
+    assert id_number not in request.text and mobile not in request.text
+    [decided] = await bot_env.tap(secretary, "j:ok:1", message=request)
+    assert "✅ 已同意：王XX已绑定。" in decided.text and decided.inline_buttons() == []
+    assert await bot_env.member_id_of(joiner) == wang
+
+    await deliver(bot_env)
+    [welcome] = await bot_env.emu.wait_for_bot(joiner)
+    assert "王XX" in welcome.text and "创意园党支部" in welcome.text and data_of(welcome) == ["c:menu"]
+    [menu] = await bot_env.tap(joiner, "c:menu")
+    assert "m:menu:outflow" in data_of(menu) and "c:me" in data_of(menu)
+    assert_nothing_personal(bot_env.emu.messages_to(joiner), id_number, mobile, id_number[-6:])
+    assert id_number not in caplog.text and mobile not in caplog.text and id_number[-6:] not in caplog.text
+
+
+async def test_wrong_details_in_each_field_get_the_same_answer_and_bind_nothing(bot_env, caplog):
+    caplog.set_level(logging.DEBUG)
+    wang = await bot_env.add_member(name="王XX")
+    secretary = await bot_env.add_secretary(name="李XX", language_code="en")
+    code = await join_code(bot_env, secretary)
+    id_number, mobile = await id_and_mobile(bot_env, wang)
+    wrong_six = ("000000" if id_number[-6:] != "000000" else "111111")
+    tries = {"name": ("王YY", id_number[-6:], mobile), "number": ("王XX", wrong_six, mobile),
+             "mobile": ("王XX", id_number[-6:], "13900000000"), "nobody": ("赵ZZ", "12345X", "13712345678"),
+             "right": ("王XX", id_number[-6:], mobile)}
+    answers, users = {}, {}
+    for what, (name, six, phone) in tries.items():
+        users[what] = bot_env.user(f"guest-{what}", "en")
+        got = await identify(bot_env, users[what], code, name, six, phone)
+        answers[what] = got[-1].text
+        assert_nothing_personal(got, id_number, mobile)
+    # The same words whatever was wrong, and the same as for the right details: nothing is learnt.
+    assert len(set(answers.values())) == 1
+    assert answers["right"] == EN.gettext(
+        "Thank you. If these details match the register of {branch}, your branch secretary will be asked to "
+        "confirm, and you will hear from me here. If you hear nothing, speak to your branch secretary.",
+        branch="创意园党支部")
+    for user in users.values():
+        assert await bot_env.member_id_of(user) is None
+    rows = await bot_env.db.fetchall("SELECT tg_id FROM join_requests")
+    assert [r[0] for r in rows] == [users["right"].id]                  # only the right details made a request
+    assert id_number not in caplog.text and mobile not in caplog.text
+
+
+async def test_the_throttle_stops_a_guessing_loop(bot_env):
+    wang = await bot_env.add_member(name="王XX")
+    secretary = await bot_env.add_secretary(name="李XX")
+    code = await join_code(bot_env, secretary)
+    id_number, mobile = await id_and_mobile(bot_env, wang)
+    guesser = bot_env.user("猜", "zh-hans")
+    for n in range(5):                                  # joining.USER_ATTEMPTS = 5 an hour
+        await identify(bot_env, guesser, code, "王XX", f"{n:06d}", mobile)
+    [stopped] = await bot_env.say(guesser, f"/start {code}")
+    assert stopped.text == ZH.gettext("Too many attempts: please wait an hour and try again")
+    assert await bot_env.member_id_of(guesser) is None
+    assert (await bot_env.db.fetchone("SELECT COUNT(*) FROM join_requests"))[0] == 0
+    # An hour later the right details go through.
+    bot_env.clock.advance(minutes=61)
+    await identify(bot_env, guesser, code, "王XX", id_number[-6:], mobile)
+    assert (await bot_env.db.fetchone("SELECT COUNT(*) FROM join_requests"))[0] == 1
+
+
+async def test_a_revoked_link_refuses(bot_env):
+    await bot_env.add_member(name="王XX")
+    secretary = await bot_env.add_secretary(name="李XX", language_code="en")
+    code = await join_code(bot_env, secretary)
+    [confirm] = await bot_env.tap(secretary, f"j:jx:{bot_env.branch_id}")
+    [done] = await bot_env.tap(secretary, f"j:jxy:{bot_env.branch_id}", message=confirm)
+    assert done.text == EN.gettext("The join link was revoked.")
+    joiner = bot_env.user("王XX", "en")
+    [refused] = await bot_env.say(joiner, f"/start {code}")
+    assert refused.text == EN.gettext(
+        "This join link is no longer valid: ask your branch secretary for the current one")
+    [again] = await bot_env.say(joiner, "王XX")                          # no conversation was started
+    assert again.text != EN.gettext("2/3 · The last six characters of your ID number (digits, or X at the end):")
+
+
+async def test_a_refused_request_binds_nothing(bot_env):
+    wang = await bot_env.add_member(name="王XX")
+    secretary = await bot_env.add_secretary(name="李XX")
+    other_secretary = await bot_env.add_secretary(name="孙XX", branch_id=bot_env.other_branch_id)
+    code = await join_code(bot_env, secretary)
+    id_number, mobile = await id_and_mobile(bot_env, wang)
+    joiner = bot_env.user("王XX", "en")
+    await identify(bot_env, joiner, code, "王XX", id_number[-6:], mobile)
+    await deliver(bot_env)
+    [request] = await bot_env.emu.wait_for_bot(secretary)
+    assert bot_env.emu.outbox.pending(other_secretary.id) == []          # not another branch's secretary
+
+    # Another branch's secretary forging the button: refused, nothing bound.
+    await bot_env.say(other_secretary, "/start")
+    await bot_env.press_data(other_secretary, "j:ok:1", expect=0)
+    assert await bot_env.member_id_of(joiner) is None
+
+    [decided] = await bot_env.tap(secretary, "j:no:1", message=request)
+    assert "✖ 已拒绝" in decided.text
+    await deliver(bot_env)
+    [told] = await bot_env.emu.wait_for_bot(joiner)
+    assert told.text == EN.gettext("Your request to join {branch} was not accepted. If this is a mistake, speak "
+                                   "to your branch secretary.", branch="创意园党支部")
+    assert await bot_env.member_id_of(joiner) is None
+    [state] = await bot_env.db.fetchall("SELECT state FROM join_requests")
+    assert state[0] == "refused"
+    await bot_env.press_data(secretary, "j:ok:1", message=request, expect=0)   # a second tap: already decided
+    assert await bot_env.member_id_of(joiner) is None
+
+
+async def test_auto_accept_lets_an_exact_match_in_at_once(bot_env):
+    wang = await bot_env.add_member(name="王XX")
+    secretary = await bot_env.add_secretary(name="李XX")
+    code = await join_code(bot_env, secretary)
+    [menu] = await bot_env.tap(secretary, f"j:menu:{bot_env.branch_id}")
+    [menu] = await bot_env.tap(secretary, f"j:aa:{bot_env.branch_id}:1", message=menu)
+    assert f"j:aa:{bot_env.branch_id}:0" in data_of(menu)
+    id_number, mobile = await id_and_mobile(bot_env, wang)
+    joiner = bot_env.user("王XX", "zh-hans")
+    got = await bot_env.say(joiner, f"/start {code}")
+    for answer in ("王XX", id_number[-6:], mobile):
+        got += await bot_env.say(joiner, answer)
+    got += await bot_env.tap(joiner, "j:send", expect=2)
+    assert "王XX" in got[-2].text and "m:menu:outflow" in data_of(got[-1])
+    assert await bot_env.member_id_of(joiner) == wang
+    assert_nothing_personal(got, id_number, mobile)
+
+
+# ---- the sheet, committee users, unbinding -----------------------------------------------------------------
+
+async def test_all_unbound_as_a_sheet_and_committee_users_for_their_subtree(bot_env):
+    await bot_env.add_member(name="王XX")
+    await bot_env.add_member(name="赵XX")
+    far = await bot_env.add_member(name="钱XX", branch_id=bot_env.other_branch_id)
+    await bot_env.bind_member(far)
+    committee = await bot_env.add_committee_user(language_code="en")
+    [picker] = await bot_env.tap(committee, "s:menu")
+    [picker] = await bot_env.tap(committee, "j:menu", message=picker)
+    labels = [b["text"] for b in picker.inline_buttons()]
+    # 另一支部: 钱XX bound, 1 of 1; 创意园党支部: 王XX and 赵XX, none bound.
+    assert "创意园党支部 · Connected 0/2" in labels and "另一支部 · Connected 1/1" in labels
+    await bot_env.tap(committee, f"j:menu:{bot_env.branch_id}", message=picker)
+    [sheet] = await bot_env.tap(committee, f"j:all:{bot_env.branch_id}")
+    assert sheet.document_name == f"invites-{bot_env.branch_id}.xlsx"
+    ws = load_workbook(io.BytesIO(sheet.document)).active
+    names = [row[1].value for row in ws.iter_rows(min_row=3) if row[0].value is not None]
+    assert names == ["王XX", "赵XX"]                      # 王 U+738B < 赵 U+8D75; 钱XX is of another branch
+    links = [row[3].value for row in ws.iter_rows(min_row=3) if row[0].value is not None]
+    joiner = bot_env.user("赵XX", "en")
+    [welcome] = await bot_env.say(joiner, f"/start {LINK.fullmatch(links[1]).group(1)}")
+    assert "赵XX" in welcome.text
+
+
+async def test_unbind_and_invite_again(bot_env):
+    wang = await bot_env.add_member(name="王XX")
+    old_phone = await bot_env.bind_member(wang)
+    secretary = await bot_env.add_secretary(name="李XX")
+    [menu] = await bot_env.tap(secretary, "s:menu")
+    [menu] = await bot_env.tap(secretary, "j:menu", message=menu)
+    [page] = await bot_env.tap(secretary, f"j:bl:{bot_env.branch_id}:0", message=menu)
+    assert f"j:ub:{wang}" in data_of(page)
+    [confirm] = await bot_env.tap(secretary, f"j:ub:{wang}", message=page)
+    [done] = await bot_env.tap(secretary, f"j:ubc:{wang}", message=confirm)
+    assert "王XX已解除绑定" in done.text and await bot_env.member_id_of(old_phone) is None
+    audit = await bot_env.db.fetchall("SELECT actor, after FROM audit_log WHERE entity = 'user' AND action = 'unbind'")
+    assert [r[0] for r in audit] == [f"tg:{secretary.id}"] and "王XX" not in audit[0][1]
+    [picture] = await bot_env.tap(secretary, f"j:inv:{wang}", message=done)
+    new_phone = bot_env.user("王XX", "zh-hans")
+    [welcome] = await bot_env.say(new_phone, f"/start {LINK.search(picture.caption).group(1)}")
+    assert "王XX" in welcome.text and await bot_env.member_id_of(new_phone) == wang
