@@ -235,3 +235,16 @@ async def test_committee_users_manage_their_subtree(world, db):
     page = await invites.unbound_page(svc, committee, ids["branch"], name="李")
     assert [line.name for line in page.items] == ["李XX"] and page.total == 1
     assert timedelta(days=7) == sheet[0].expires_at - svc.clock.now()
+
+
+async def test_the_weekly_digest_says_how_many_are_still_missing(world, db):
+    from bot.services.digest import run_digest
+
+    svc, ids, secretary, _other, _link = world
+    code = (await invites.member_invite(svc, secretary, ids["wang"])).code
+    async with db.write("tg:1") as tx:
+        await user_repo.redeem_invite(tx, JOINER, code)
+    await run_digest(svc)
+    [payload] = await db.fetchall("SELECT payload FROM outbox WHERE kind = 'digest' AND chat_id = 900001")
+    # 创意园党支部: 王XX (bound now) and 李XX (not): one of two still missing.
+    assert "尚未绑定：2 名党员中有 1 名" in json.loads(payload[0])["text"]

@@ -20,6 +20,7 @@ FEATURE_MODULES = (
     "bot.handlers.secretary_records",
     "bot.handlers.reminders_settings",
     "bot.handlers.invites",
+    "bot.handlers.invite_find",
     "bot.handlers.join",
 )
 

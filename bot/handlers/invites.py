@@ -120,7 +120,7 @@ async def show_members(update: Update, ctx: HandlerCtx, branch_id: int, page_no:
         text += "\n" + ctx._("Tap a member for their invite link and QR code, ready to forward.")
     rows = [[(f"{short(line.name, 24)} · {line.masked_id}", cb(action, line.id))] for line in page.items]
     if page.pages > 1:
-        rows.append(nav_row(page.page, page.pages, lambda p: cb(prefix, branch_id, p)))
+        rows.append(nav_row(page.page, page.pages, lambda p: cb("j:fp" if name else prefix, branch_id, p)))
     if not bound:
         rows.append([(ctx._("🔎 Find by name"), cb("j:find", branch_id))])
     rows.append([(ctx._("« Back"), cb("j:menu", branch_id))])

@@ -287,3 +287,23 @@ async def test_unbind_and_invite_again(bot_env):
     new_phone = bot_env.user("王XX", "zh-hans")
     [welcome] = await bot_env.say(new_phone, f"/start {LINK.search(picture.caption).group(1)}")
     assert "王XX" in welcome.text and await bot_env.member_id_of(new_phone) == wang
+
+
+async def test_the_unbound_list_pages_and_finds_by_name(bot_env):
+    for n in range(12):
+        await bot_env.add_member(name=f"王{n:02d}")
+    await bot_env.add_member(name="赵XX")
+    secretary = await bot_env.add_secretary(name="李XX", language_code="en")
+    [menu] = await bot_env.tap(secretary, "s:menu")
+    [menu] = await bot_env.tap(secretary, "j:menu", message=menu)
+    [page] = await bot_env.tap(secretary, f"j:ul:{bot_env.branch_id}:0", message=menu)
+    assert "(13)" in page.text and "1/2" in page.button_texts()        # 13 unbound, 10 a page
+    [ask] = await bot_env.tap(secretary, f"j:find:{bot_env.branch_id}", message=page)
+    [found] = await bot_env.say(secretary, "王")
+    names = [t.split(" · ")[0] for t in found.button_texts() if " · " in t]
+    assert names == [f"王{n:02d}" for n in range(10)] and "“王”" in found.text and "(12)" in found.text
+    [second] = await bot_env.tap(secretary, f"j:fp:{bot_env.branch_id}:1", message=found)
+    assert [t.split(" · ")[0] for t in second.button_texts() if " · " in t] == ["王10", "王11"]
+    [found] = await bot_env.tap(secretary, f"j:find:{bot_env.branch_id}", message=second)
+    [only] = await bot_env.say(secretary, "赵")
+    assert [t.split(" · ")[0] for t in only.button_texts() if " · " in t] == ["赵XX"]
