@@ -20,7 +20,7 @@ from telegram import InputFile, Update
 from telegram.constants import ChatAction
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, PermissionDenied
 from bot.forms.invite_sheet import invite_sheet, qr_png
 from bot.handlers.common import Context, HandlerCtx, answer, edit_or_reply, officer_required, reply
 from bot.handlers.markup import cb, confirm_keyboard, esc, int_part, parse_cb, short
@@ -37,6 +37,14 @@ T_CONNECTED = N_("Connected {bound}/{total}")
 
 def _parts(update: Update) -> list[str]:
     return parse_cb(update.callback_query.data if update.callback_query else None)
+
+
+def _id(update: Update, index: int = 2) -> int:
+    """An id from the callback data (untrusted): a forged or missing one gets the plain refusal."""
+    value = int_part(_parts(update), index)
+    if value is None:
+        raise PermissionDenied(N_("You are not allowed to do that"))
+    return value
 
 
 def _username(context: Context, ctx: HandlerCtx) -> str:
@@ -91,11 +99,8 @@ async def invite_menu(update: Update, context: Context, ctx: HandlerCtx) -> None
 
 @officer_required
 async def toggle_auto_accept(update: Update, context: Context, ctx: HandlerCtx) -> None:
-    parts = _parts(update)
-    branch_id, on = int_part(parts, 2), int_part(parts, 3)
     try:
-        if branch_id is None or on not in (0, 1):
-            raise DomainError(N_("You are not allowed to do that"))
+        branch_id, on = _id(update), _id(update, 3)
         await invite_svc.set_auto_accept(ctx.services, ctx.actor, branch_id, bool(on))
         await branch_menu(update, ctx, branch_id)
     except DomainError as err:
@@ -130,10 +135,8 @@ async def show_members(update: Update, ctx: HandlerCtx, branch_id: int, page_no:
 @officer_required
 async def members_page(update: Update, context: Context, ctx: HandlerCtx) -> None:
     parts = _parts(update)
-    branch_id, page_no = int_part(parts, 2), int_part(parts, 3) or 0
     try:
-        if branch_id is None:
-            raise DomainError(N_("You are not allowed to do that"))
+        branch_id, page_no = _id(update), int_part(parts, 3) or 0
         await show_members(update, ctx, branch_id, page_no, bound=parts[1] == "bl")
     except DomainError as err:
         await refuse(update, ctx, err)
@@ -150,10 +153,8 @@ async def send_picture(update: Update, link: str, caption: str, filename: str) -
 
 @officer_required
 async def member_invite(update: Update, context: Context, ctx: HandlerCtx) -> None:
-    member_id = int_part(_parts(update), 2)
     try:
-        if member_id is None:
-            raise DomainError(N_("You are not allowed to do that"))
+        member_id = _id(update)
         invite = await invite_svc.member_invite(ctx.services, ctx.actor, member_id)
     except DomainError as err:
         return await refuse(update, ctx, err)
@@ -167,10 +168,8 @@ async def member_invite(update: Update, context: Context, ctx: HandlerCtx) -> No
 
 @officer_required
 async def all_unbound(update: Update, context: Context, ctx: HandlerCtx) -> None:
-    branch_id = int_part(_parts(update), 2)
     try:
-        if branch_id is None:
-            raise DomainError(N_("You are not allowed to do that"))
+        branch_id = _id(update)
         count = await invite_svc.binding(ctx.services, ctx.actor, branch_id)
         await answer(update, ctx, ctx._("Preparing the sheet of {n} members…", n=count.missing))
         assert update.effective_chat is not None
@@ -194,10 +193,8 @@ async def all_unbound(update: Update, context: Context, ctx: HandlerCtx) -> None
 
 
 async def _send_join_link(update: Update, context: Context, ctx: HandlerCtx, renew: bool) -> None:
-    branch_id = int_part(_parts(update), 2)
     try:
-        if branch_id is None:
-            raise DomainError(N_("You are not allowed to do that"))
+        branch_id = _id(update)
         link = await invite_svc.join_link(ctx.services, ctx.actor, branch_id, renew=renew)
     except DomainError as err:
         return await refuse(update, ctx, err)
@@ -223,10 +220,8 @@ async def join_link(update: Update, context: Context, ctx: HandlerCtx) -> None:
 @officer_required
 async def revoke_join_link(update: Update, context: Context, ctx: HandlerCtx) -> None:
     parts = _parts(update)
-    branch_id = int_part(parts, 2)
     try:
-        if branch_id is None:
-            raise DomainError(N_("You are not allowed to do that"))
+        branch_id = _id(update)
         if parts[1] == "jx":
             await invite_svc.require_branch_node(ctx.services, ctx.actor, branch_id)
             await edit_or_reply(update, ctx, ctx._("Revoke the join link? Nobody can join with it any more."),
@@ -244,10 +239,8 @@ async def revoke_join_link(update: Update, context: Context, ctx: HandlerCtx) ->
 @officer_required
 async def unbind(update: Update, context: Context, ctx: HandlerCtx) -> None:
     parts = _parts(update)
-    member_id = int_part(parts, 2)
     try:
-        if member_id is None:
-            raise DomainError(N_("You are not allowed to do that"))
+        member_id = _id(update)
         member = await roster.visible_member(ctx.services, ctx.actor, member_id)
         if parts[1] == "ub":
             await edit_or_reply(update, ctx, ctx._(
@@ -269,10 +262,8 @@ async def unbind(update: Update, context: Context, ctx: HandlerCtx) -> None:
 @officer_required
 async def decide(update: Update, context: Context, ctx: HandlerCtx) -> None:
     parts = _parts(update)
-    request_id = int_part(parts, 2)
     try:
-        if request_id is None:
-            raise DomainError(N_("You are not allowed to do that"))
+        request_id = _id(update)
         decision = await joining.decide_join(ctx.services, ctx.actor, request_id, accept=parts[1] == "ok")
     except DomainError as err:
         return await refuse(update, ctx, err)

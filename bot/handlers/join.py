@@ -10,6 +10,7 @@ ends.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 
 from telegram import Update
@@ -75,26 +76,25 @@ def _typed(update: Update) -> str:
     return " ".join((update.message.text or "").split()) if update.message else ""
 
 
-@private_only
-async def got_name(update: Update, context: Context, ctx: HandlerCtx) -> object:
-    name = _typed(update)
-    if not name or len(name) > NAME_MAX:
-        await reply(update, ctx, ctx._(T_BAD_NAME), _cancel_row(ctx))
-        return NAME
-    draft(context, DRAFT)["name"] = name
-    await reply(update, ctx, ctx._(T_ASK_SIX), _cancel_row(ctx))
-    return SIX
+def _text_step(key: str, clean: Callable[[str], str], valid: Callable[[str], bool], bad: str, ask_next: str,
+               this: str, following: str) -> Callable[..., Awaitable[object]]:
+    """A step taking one typed answer: cleaned, checked (re-asked with `bad`), kept in the draft."""
+
+    @private_only
+    async def step(update: Update, context: Context, ctx: HandlerCtx) -> object:
+        value = clean(_typed(update))
+        if not valid(value):
+            await reply(update, ctx, ctx._(bad), _cancel_row(ctx))
+            return this
+        draft(context, DRAFT)[key] = value
+        await reply(update, ctx, ctx._(ask_next), _cancel_row(ctx))
+        return following
+
+    return step
 
 
-@private_only
-async def got_six(update: Update, context: Context, ctx: HandlerCtx) -> object:
-    six = joining.clean_last_six(_typed(update))
-    if not joining.valid_last_six(six):
-        await reply(update, ctx, ctx._(T_BAD_SIX), _cancel_row(ctx))
-        return SIX
-    draft(context, DRAFT)["six"] = six
-    await reply(update, ctx, ctx._(T_ASK_MOBILE), _cancel_row(ctx))
-    return MOBILE
+got_name = _text_step("name", str, lambda v: 0 < len(v) <= NAME_MAX, T_BAD_NAME, T_ASK_SIX, NAME, SIX)
+got_six = _text_step("six", joining.clean_last_six, joining.valid_last_six, T_BAD_SIX, T_ASK_MOBILE, SIX, MOBILE)
 
 
 @private_only
