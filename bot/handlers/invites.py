@@ -13,6 +13,7 @@ Callback data (prefix `j:`, reserved for issue 15), every id re-checked by bot.s
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 
@@ -183,7 +184,9 @@ async def all_unbound(update: Update, context: Context, ctx: HandlerCtx) -> None
     username = _username(context, ctx)
     title = ctx._("{branch}: invites for the members not yet connected ({date})", branch=count.branch_name,
                   date=ctx.tr.date(ctx.clock.today()))
-    data = invite_sheet(title, links, lambda code: invite_svc.deep_link(username, code), ctx.tr, ctx.clock.tz)
+    # ~8 ms a member for the QR pictures (bench/invite_bench.py): in a thread, so the bot keeps answering.
+    data = await asyncio.to_thread(invite_sheet, title, links, lambda code: invite_svc.deep_link(username, code),
+                                   ctx.tr, ctx.clock.tz)
     new = sum(1 for link in links if link.new)
     await update.effective_chat.send_document(
         InputFile(io.BytesIO(data), filename=f"invites-{branch_id}.xlsx"),
