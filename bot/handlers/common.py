@@ -15,6 +15,7 @@ Callback data (≤ 64 bytes, build it with `markup.cb()`, read it with `markup.p
          checkin|correction>)
     s:   secretary flows (the main menu sends s:menu to officers)
     r:   reminders
+    j:   invites and joining (bot.handlers.invites, invite_find, join)
 Callback data is untrusted input: whatever id it carries, the service re-checks the caller.
 
 Handlers: decorate with `@private_only`, `@member_required`, `@officer_required` or `@with_ctx`;
