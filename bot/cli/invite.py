@@ -7,8 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any, Callable
 
-from bot.cli import CliError
-from bot.cli.admin import Ctx, command, parse_code, session
+from bot.cli.common import CliError, Ctx, command, operator_tr, parse_code, session
 from bot.cli.members import _positive
 from bot.domain.codes import Role
 from bot.forms.invite_sheet import invite_sheet
@@ -114,8 +113,7 @@ class _Days(argparse.Action):
 
 
 def register(sub: Any) -> None:
-    from bot.cli.admin import operator_tr
-
+    """Add `invite` to the `branchbot` parser."""
     h: Callable[..., str] = operator_tr().gettext
     p = sub.add_parser("invite", help=h(N_("invite links: one member or officer, every unbound member of a branch"
                                            " (xlsx with QR codes), or the branch's join link")))
