@@ -307,3 +307,22 @@ async def test_the_unbound_list_pages_and_finds_by_name(bot_env):
     [found] = await bot_env.tap(secretary, f"j:find:{bot_env.branch_id}", message=second)
     [only] = await bot_env.say(secretary, "赵")
     assert [t.split(" · ")[0] for t in only.button_texts() if " · " in t] == ["赵XX"]
+
+
+async def test_forged_buttons_of_another_branch_are_refused(bot_env):
+    wang = await bot_env.add_member(name="王XX")
+    outsider = await bot_env.add_secretary(name="孙XX", branch_id=bot_env.other_branch_id, language_code="en")
+    member = await bot_env.bind_member(await bot_env.add_member(name="赵XX"))
+    await bot_env.say(outsider, "/start")
+    branch = bot_env.branch_id
+    for data in (f"j:inv:{wang}", f"j:all:{branch}", f"j:jl:{branch}", f"j:jxy:{branch}", f"j:aa:{branch}:1",
+                 f"j:ul:{branch}:0", f"j:ubc:{await bot_env.member_id_of(member)}", "j:inv:x", "j:ok:999"):
+        await bot_env.press_data(outsider, data, expect=0)
+    refusals = [q for q in bot_env.emu.callback_queries if q.data.startswith("j:")]
+    assert refusals and all(q.answered for q in refusals)
+    assert await bot_env.member_id_of(member) is not None                 # not unbound
+    assert (await bot_env.db.fetchone("SELECT COUNT(*) FROM join_links"))[0] == 0
+    assert (await bot_env.db.fetchone("SELECT COUNT(*) FROM invites WHERE member_id = ?", (wang,)))[0] == 0
+    # A plain member has no invite menu at all.
+    await bot_env.press_data(member, f"j:menu:{branch}")
+    assert bot_env.last(member).text == ZH.gettext("This is not available to you.")   # 赵XX writes in zh-hans
