@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.domain.errors import DomainError, NotFound, PermissionDenied
 from bot.i18n import N_
@@ -85,8 +86,8 @@ def _days(days: int) -> int:
     return days
 
 
-def _line(row: object) -> UnboundLine:
-    return UnboundLine(row[0], row[1], row[2], mask_id(row[3]) or "—")  # type: ignore[index]
+def _line(row: Any) -> UnboundLine:
+    return UnboundLine(row[0], row[1], row[2], mask_id(row[3]) or "—")
 
 
 async def require_branch_node(svc: Services, actor: Actor, branch_id: int) -> str:
@@ -135,7 +136,7 @@ async def bindings(svc: Services, actor: Actor) -> list[Binding]:
     visible = set(await managed_branches(svc.db, actor))
     branches = [o for o in await org_repo.all_orgs(svc.db) if o.id in visible and o.level is OrgLevel.BRANCH]
     counts = await invite_repo.binding_counts(svc.db, [o.id for o in branches])
-    out = [Binding(o.id, o.name, *counts[o.id]) for o in branches]  # type: ignore[arg-type]
+    out = [Binding(o.id, o.name, *counts[o.id]) for o in branches]
     return sorted(out, key=lambda b: (b.branch_name, b.branch_id))
 
 

@@ -23,7 +23,7 @@ from bot.domain.errors import DomainError, PermissionDenied
 from bot.domain.phone import normalise_mobile
 from bot.i18n import N_, translator
 from bot.services.context import Actor, Services, require_branch
-from bot.services.invites import AUTO_ACCEPT, auto_accept
+from bot.services.invites import AUTO_ACCEPT
 from bot.services.roster import mask_id
 from bot.services.scan.messages import esc
 from bot.storage import invites as invite_repo
@@ -230,5 +230,5 @@ async def decide_join(svc: Services, actor: Actor, request_id: int, accept: bool
     return Decision(row["id"], accept, row["member_id"], member["name"], row["tg_id"], row["branch_id"])
 
 
-__all__ = ["JoinStart", "JoinOutcome", "Decision", "start_join", "submit_join", "decide_join", "auto_accept",
-           "valid_last_six", "clean_name", "clean_last_six", "T_JOINED_AUTO", "T_OPEN_MENU"]
+__all__ = ["JoinStart", "JoinOutcome", "Decision", "start_join", "submit_join", "decide_join", "valid_last_six",
+           "clean_name", "clean_last_six", "T_JOINED_AUTO", "T_OPEN_MENU"]
