@@ -161,10 +161,14 @@ async def member_invite(update: Update, context: Context, ctx: HandlerCtx) -> No
         return await refuse(update, ctx, err)
     await answer(update, ctx, ctx._("Invite ready: forward it to {name}.", name=short(invite.name, 30)))
     link = invite_svc.deep_link(_username(context, ctx), invite.code)
-    caption = ctx._("Invite for {name} ({masked}) to the branch's bot, valid until {until}. Open the link (or scan "
-                    "the code) with Telegram; it works once.\n{link}", name=esc(invite.name), masked=invite.masked_id,
-                    until=ctx.tr.datetime(invite.expires_at, tz=ctx.clock.tz), link=esc(link))
-    await send_picture(update, link, caption, f"invite-{invite.member_id}.png")
+    await send_picture(update, link, invite_caption(ctx, invite, link), f"invite-{invite.member_id}.png")
+
+
+def invite_caption(ctx: HandlerCtx, invite: invite_svc.InviteLink, link: str) -> str:
+    """The words under a member's QR code: whose it is (ID number masked), until when, the link."""
+    return ctx._("Invite for {name} ({masked}) to the branch's bot, valid until {until}. Open the link (or scan "
+                 "the code) with Telegram; it works once.\n{link}", name=esc(invite.name), masked=invite.masked_id,
+                 until=ctx.tr.datetime(invite.expires_at, tz=ctx.clock.tz), link=esc(link))
 
 
 @officer_required
