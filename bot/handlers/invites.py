@@ -3,7 +3,8 @@ one-tap decision on join requests.
 
 Callback data (prefix `j:`, reserved for issue 15), every id re-checked by bot.services.invites / joining:
     j:menu[:<branch>]          the invite menu of a branch (a branch picker first for committee users)
-    j:ul:<branch>:<page>       members not yet connected          j:inv:<member>   one member's invite (QR + link)
+    j:pick:<branch>            members not yet connected, searchable (the flow of bot.handlers.flows.invites)
+    j:inv:<member>             one member's invite (QR + link)
     j:all:<branch>             every unbound member as an xlsx    j:jl:<branch>    the join link (QR + link)
     j:jr:<branch>              a new join link                    j:jx / j:jxy:<branch>  revoke it (confirm)
     j:aa:<branch>:<0|1>        exact matches in without approval
@@ -23,9 +24,8 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.errors import DomainError, PermissionDenied
 from bot.forms.invite_sheet import invite_sheet, qr_png
-from bot.handlers.common import Context, HandlerCtx, answer, edit_or_reply, officer_required, reply
-from bot.handlers.markup import cb, confirm_keyboard, esc, int_part, parse_cb, short
-from bot.handlers.secretary_flow import nav_row, refuse
+from bot.handlers.common import Context, HandlerCtx, answer, edit_or_reply, officer_required, refuse, reply
+from bot.handlers.markup import cb, confirm_keyboard, esc, int_part, nav_row, parse_cb, short
 from bot.i18n import N_
 from bot.services import invites as invite_svc
 from bot.services import joining
@@ -68,7 +68,7 @@ async def branch_menu(update: Update, ctx: HandlerCtx, branch_id: int) -> None:
     auto = await invite_svc.auto_accept(ctx.services, branch_id)
     _ = ctx._
     rows = [
-        [(_("👥 Not yet connected ({n})", n=count.missing), cb("j:ul", branch_id, 0))],
+        [(_("👥 Not yet connected ({n})", n=count.missing), cb("j:pick", branch_id))],   # flows/invites.py
         [(_("📄 All of them as a sheet (xlsx)"), cb("j:all", branch_id))],
         [(_("🔗 Join link for the branch group"), cb("j:jl", branch_id))],
         [(_("☑ Join requests need my approval") if not auto else _("⚡ Exact matches join without approval"),
@@ -110,35 +110,24 @@ async def toggle_auto_accept(update: Update, context: Context, ctx: HandlerCtx) 
 
 # ---- members: not yet connected, connected ------------------------------------------------------------
 
-async def show_members(update: Update, ctx: HandlerCtx, branch_id: int, page_no: int, *, bound: bool,
-                       name: str | None = None) -> None:
-    page = await invite_svc.unbound_page(ctx.services, ctx.actor, branch_id, page_no, name, PAGE, bound=bound)
-    if bound:
-        title, empty, action, prefix = ctx._("Connected to the bot"), ctx._("Nobody is connected yet."), "j:ub", "j:bl"
-    else:
-        title, empty, action, prefix = (ctx._("Not yet connected"), ctx._("Everybody is connected. 🌟"), "j:inv",
-                                        "j:ul")
-    head = f"<b>{esc(title)}</b> ({page.total})"
-    if name:
-        head += "\n" + ctx._("Named “{name}”", name=esc(name))
-    text = head + ("" if page.items else "\n" + esc(empty))
-    if not bound and page.items:
-        text += "\n" + ctx._("Tap a member for their invite link and QR code, ready to forward.")
-    rows = [[(f"{short(line.name, 24)} · {line.masked_id}", cb(action, line.id))] for line in page.items]
+async def show_bound(update: Update, ctx: HandlerCtx, branch_id: int, page_no: int) -> None:
+    """The branch's members connected to the bot, a page at a time, each a button to unbind."""
+    page = await invite_svc.unbound_page(ctx.services, ctx.actor, branch_id, page_no, None, PAGE, bound=True)
+    title = ctx._("Connected to the bot")
+    text = f"<b>{esc(title)}</b> ({page.total})"
+    text += "\n" + ctx._("Tap a member to unbind their account.") if page.items else \
+        "\n" + esc(ctx._("Nobody is connected yet."))
+    rows = [[(f"{short(line.name, 24)} · {line.masked_id}", cb("j:ub", line.id))] for line in page.items]
     if page.pages > 1:
-        rows.append(nav_row(page.page, page.pages, lambda p: cb("j:fp" if name else prefix, branch_id, p)))
-    if not bound:
-        rows.append([(ctx._("🔎 Find by name"), cb("j:find", branch_id))])
+        rows.append(nav_row(page.page, page.pages, lambda p: cb("j:bl", branch_id, p)))
     rows.append([(ctx._("« Back"), cb("j:menu", branch_id))])
     await edit_or_reply(update, ctx, text, rows)
 
 
 @officer_required
-async def members_page(update: Update, context: Context, ctx: HandlerCtx) -> None:
-    parts = _parts(update)
+async def bound_page(update: Update, context: Context, ctx: HandlerCtx) -> None:
     try:
-        branch_id, page_no = _id(update), int_part(parts, 3) or 0
-        await show_members(update, ctx, branch_id, page_no, bound=parts[1] == "bl")
+        await show_bound(update, ctx, _id(update), int_part(_parts(update), 3) or 0)
     except DomainError as err:
         await refuse(update, ctx, err)
 
@@ -285,7 +274,7 @@ async def decide(update: Update, context: Context, ctx: HandlerCtx) -> None:
 def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(invite_menu, pattern=r"^j:menu(:\d+)?$"))
     app.add_handler(CallbackQueryHandler(toggle_auto_accept, pattern=r"^j:aa:"))
-    app.add_handler(CallbackQueryHandler(members_page, pattern=r"^j:(ul|bl):"))
+    app.add_handler(CallbackQueryHandler(bound_page, pattern=r"^j:bl:"))
     app.add_handler(CallbackQueryHandler(member_invite, pattern=r"^j:inv:"))
     app.add_handler(CallbackQueryHandler(all_unbound, pattern=r"^j:all:"))
     app.add_handler(CallbackQueryHandler(join_link, pattern=r"^j:(jl|jr):"))

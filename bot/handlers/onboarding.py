@@ -27,7 +27,7 @@ from bot.storage import users as user_repo
 GUARD_GROUP = -100
 # Deep-link payloads are at most 64 characters of A-Z a-z 0-9 _ -.
 INVITE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# A branch's join link (/start join_<code>) opens the join conversation of bot.handlers.join, not an invite.
+# A branch's join link (/start join_<code>) starts the join flow (bot.handlers.flows.invites), not an invite.
 JOIN_START = filters.Regex(r"^/start(@\w+)?\s+join_")
 
 

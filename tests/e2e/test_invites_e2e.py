@@ -42,13 +42,13 @@ async def test_a_secretary_invites_one_member_who_binds_with_the_link(bot_env, c
     assert "已绑定 1/3" in menu.text
     [invite_menu] = await bot_env.tap(secretary, "j:menu")          # one branch: straight to its menu
     assert "创意园党支部" in invite_menu.text and "1/3" in invite_menu.text
-    [page] = await bot_env.tap(secretary, f"j:ul:{branch}:0")
-    assert data_of(page)[1] == f"j:inv:{wang}" and f"j:find:{branch}" in data_of(page)
+    [page] = await bot_env.tap(secretary, f"j:pick:{branch}")         # the invite flow: a PICK of the unbound
+    assert data_of(page)[1] == f"s:f:jinv:member:m{wang}"
     labels = [b["text"] for b in page.inline_buttons()]
     assert labels[0].startswith("李YY") and labels[1].startswith("王XX")   # by name: 李 U+674E < 王 U+738B
 
-    [picture] = await bot_env.tap(secretary, f"j:inv:{wang}", message=page)
-    assert picture.document_name == f"invite-{wang}.png" and picture.document.startswith(b"\x89PNG")
+    picture, result = await bot_env.tap(secretary, f"s:f:jinv:member:m{wang}", message=page, expect=2)
+    assert "王XX" in result.text and f"j:pick:{branch}" in data_of(result)
     id_number, mobile = await id_and_mobile(bot_env, wang)
     assert id_number not in picture.caption and mobile not in picture.caption
     assert id_number[:4] + "*" * 10 + id_number[-4:] in picture.caption
@@ -58,7 +58,7 @@ async def test_a_secretary_invites_one_member_who_binds_with_the_link(bot_env, c
     [welcome] = await bot_env.say(phone_owner, f"/start {code}")
     assert "王XX" in welcome.text and "m:menu:outflow" in data_of(welcome)
     assert await bot_env.member_id_of(phone_owner) == wang
-    [back] = await bot_env.tap(secretary, f"j:menu:{branch}", message=page)   # « Back (the same message, edited)
+    [back] = await bot_env.tap(secretary, f"j:menu:{branch}", message=result)   # « Back (the same message, edited)
     [menu] = await bot_env.tap(secretary, "s:menu", message=back)
     assert "已绑定 2/3" in menu.text
     assert id_number not in caplog.text and mobile not in caplog.text
@@ -84,13 +84,13 @@ async def join_code(bot_env, secretary) -> str:
 
 
 async def identify(bot_env, user, code: str, name: str, six: str, mobile: str) -> list:
-    """Open the join link and answer the three questions; returns every message the user got, the last one
-    being the answer to ✅ Send."""
+    """Open the join link, answer the three questions and confirm; returns every message the user got, the last
+    one being the answer to the confirmation."""
     got = await bot_env.say(user, f"/start {code}")
     got += await bot_env.say(user, name)
     got += await bot_env.say(user, six)
-    got += await bot_env.say(user, mobile)
-    got += await bot_env.tap(user, "j:send")
+    got += await bot_env.say(user, mobile, expect=2)     # "Thank you." (the reply keyboard goes) and the summary
+    got += await bot_env.tap(user, "jw:join:ok")
     return got
 
 
@@ -109,7 +109,7 @@ async def test_join_link_request_accepted_and_the_member_sees_their_menu(bot_env
 
     joiner = bot_env.user("王XX", "zh-hans")
     got = await identify(bot_env, joiner, code, "王XX", id_number[-6:], mobile)
-    intro, summary, answer = got[0], got[3], got[4]
+    intro, summary, answer = got[0], got[4], got[5]
     assert "创意园党支部" in intro.text and ZH.gettext("1/3 · Your name, as on the register:") in intro.text
     assert "139****" in summary.text and "王XX" in summary.text
     assert answer.text == ZH.gettext(
@@ -237,9 +237,10 @@ async def test_auto_accept_lets_an_exact_match_in_at_once(bot_env):
     id_number, mobile = await id_and_mobile(bot_env, wang)
     joiner = bot_env.user("王XX", "zh-hans")
     got = await bot_env.say(joiner, f"/start {code}")
-    for answer in ("王XX", id_number[-6:], mobile):
+    for answer in ("王XX", id_number[-6:]):
         got += await bot_env.say(joiner, answer)
-    got += await bot_env.tap(joiner, "j:send", expect=2)
+    got += await bot_env.say(joiner, mobile, expect=2)
+    got += await bot_env.tap(joiner, "jw:join:ok", expect=2)           # the welcome, then the member's menu
     assert "王XX" in got[-2].text and "m:menu:outflow" in data_of(got[-1])
     assert await bot_env.member_id_of(joiner) == wang
     assert_nothing_personal(got, id_number, mobile)
@@ -296,17 +297,19 @@ async def test_the_unbound_list_pages_and_finds_by_name(bot_env):
     secretary = await bot_env.add_secretary(name="李XX", language_code="en")
     [menu] = await bot_env.tap(secretary, "s:menu")
     [menu] = await bot_env.tap(secretary, "j:menu", message=menu)
-    [page] = await bot_env.tap(secretary, f"j:ul:{bot_env.branch_id}:0", message=menu)
-    assert "(13)" in page.text and "1/2" in page.button_texts()        # 13 unbound, 10 a page
-    [ask] = await bot_env.tap(secretary, f"j:find:{bot_env.branch_id}", message=page)
+    [page] = await bot_env.tap(secretary, f"j:pick:{bot_env.branch_id}", message=menu)
+    assert "13" in page.text and "1/2" in page.button_texts()          # 13 unbound, 10 a page
+
+    def names(message) -> list[str]:
+        return [t.split(" · ")[0] for t in message.button_texts() if " · " in t]
+
+    assert names(page) == [f"王{n:02d}" for n in range(10)]
+    [found] = await bot_env.say(secretary, "赵")                         # typed: a search by name
+    assert names(found) == ["赵XX"]
     [found] = await bot_env.say(secretary, "王")
-    names = [t.split(" · ")[0] for t in found.button_texts() if " · " in t]
-    assert names == [f"王{n:02d}" for n in range(10)] and "“王”" in found.text and "(12)" in found.text
-    [second] = await bot_env.tap(secretary, f"j:fp:{bot_env.branch_id}:1", message=found)
-    assert [t.split(" · ")[0] for t in second.button_texts() if " · " in t] == ["王10", "王11"]
-    [found] = await bot_env.tap(secretary, f"j:find:{bot_env.branch_id}", message=second)
-    [only] = await bot_env.say(secretary, "赵")
-    assert [t.split(" · ")[0] for t in only.button_texts() if " · " in t] == ["赵XX"]
+    assert names(found) == [f"王{n:02d}" for n in range(10)] and "12" in found.text
+    [second] = await bot_env.tap(secretary, "s:f:jinv:member:p1", message=found)
+    assert names(second) == ["王10", "王11"]
 
 
 async def test_forged_buttons_of_another_branch_are_refused(bot_env):
@@ -316,7 +319,7 @@ async def test_forged_buttons_of_another_branch_are_refused(bot_env):
     await bot_env.say(outsider, "/start")
     branch = bot_env.branch_id
     for data in (f"j:inv:{wang}", f"j:all:{branch}", f"j:jl:{branch}", f"j:jxy:{branch}", f"j:aa:{branch}:1",
-                 f"j:ul:{branch}:0", f"j:ubc:{await bot_env.member_id_of(member)}", "j:inv:x", "j:ok:999"):
+                 f"j:pick:{branch}", f"j:ubc:{await bot_env.member_id_of(member)}", "j:inv:x", "j:ok:999"):
         await bot_env.press_data(outsider, data, expect=0)
     refusals = [q for q in bot_env.emu.callback_queries if q.data.startswith("j:")]
     assert refusals and all(q.answered for q in refusals)
