@@ -10,6 +10,7 @@ Callback data (prefix `j:`, reserved for issue 15), every id re-checked by bot.s
     j:aa:<branch>:<0|1>        exact matches in without approval
     j:bl:<branch>:<page>       members connected (to unbind)      j:ub / j:ubc:<member>  unbind (confirm)
     j:ok / j:no:<request>      accept / refuse a join request (sent to the secretaries through the outbox)
+    j:join                     the join flow's start button (it starts from /start join_<code>; answers on jw:)
 """
 
 from __future__ import annotations
