@@ -53,6 +53,8 @@ class ProgressLine:
 
 def _where(tr: Translator, err: importing.RowError, many_sheets: bool) -> str:
     reason = err.error.localized(tr)
+    if err.whole_sheet:
+        return tr.gettext(N_("Sheet {sheet}: {text}"), sheet=err.sheet, text=reason) if err.sheet else reason
     if many_sheets and err.sheet:
         if err.header:
             return tr.gettext(N_("Sheet {sheet}, row {row}, {column}: {reason}"), sheet=err.sheet, row=err.row,
@@ -137,7 +139,7 @@ async def cmd_import(args: argparse.Namespace) -> int:
     for note in report.notes:
         print(_where(tr, note, many))
     _print_sheets(tr, report, many)
-    good = report.rows - report.bad_rows
+    good = report.good_rows
     print(tr.gettext(N_("Read {rows} rows: {good} good, {bad} with errors."), rows=report.rows, good=good,
                      bad=report.bad_rows))
     _print_register(tr, report, many)

@@ -41,11 +41,10 @@ def _known(values: tuple) -> dict[int, str | None]:
 
 
 def _is_leaf_row(top: dict[int, str | None], below: tuple) -> bool:
-    """The row below a header is its leaf row when it names known columns and nothing under known headers."""
+    """The row below a header is its leaf row when every cell is a known header or sits under a group (a header
+    not understood, or the empty cells a merged group leaves). A data row has a name under 姓名: never a leaf row."""
     cells = _known(below)
-    if not any(cells.values()):
-        return False
-    return all(key or top.get(i) is None for i, key in cells.items())
+    return bool(cells) and all(key or top.get(i) is None for i, key in cells.items())
 
 
 def _merge(top_values: tuple, below: tuple) -> tuple[dict[int, str], list[str]]:

@@ -80,7 +80,11 @@ class ImportReport:
 
     @property
     def bad_rows(self) -> int:
-        return len({(e.sheet, e.row) for e in self.errors})
+        return len({(e.sheet, e.row) for e in self.errors if not e.whole_sheet})
+
+    @property
+    def good_rows(self) -> int:
+        return self.rows - self.bad_rows
 
     @property
     def ignored_columns(self) -> list[str]:
@@ -114,7 +118,7 @@ def parse_file(path: str | Path, branch_id: int, today: date, progress: Progress
             if sheet.problem is not None:
                 if sheet.refused:
                     errors.append(RowError(sheet.header.first_row if sheet.header else 1, None, sheet.problem,
-                                           sheet.name))
+                                           sheet.name, whole_sheet=True))
                 continue
             offset = count
             for number, cells in sheet.rows:

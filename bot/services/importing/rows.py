@@ -44,6 +44,7 @@ class RowError:
     column: str | None       # the column key (see bot.forms.roster.COLUMNS), None for the whole row
     error: DomainError
     sheet: str | None = None
+    whole_sheet: bool = False     # the sheet was not read (its header), not one row
 
     @property
     def header(self) -> str | None:
