@@ -149,6 +149,9 @@ async def cmd_import(args: argparse.Namespace) -> int:
         if report.updated:
             print(tr.gettext(N_("Updated {n} members; each changed field is in the audit trail."), n=report.updated))
         return 0
+    if report.errors and not args.good_only and not good:
+        print(tr.gettext(N_("Nothing was written: correct the rows above.")))
+        return 1
     if report.errors and not args.good_only:
         print(tr.gettext(N_("Nothing was written: correct the rows above, or run again with --good-only to import"
                             " the {good} good rows."), good=good))

@@ -60,9 +60,9 @@ def _sheet(name: str | None, rows: Iterator[tuple], declared: int | None) -> She
     missing = missing_required(header)
     if missing:
         return Sheet(name, header, DomainError(
-            N_("Not read: the columns {ignored} were not understood and {missing} was not found, so members would"
-               " be stored without it (or as 预备党员). Head the columns as the template does (入党时间, 转正时间)"
-               " and import again"), field="file", ignored="、".join(header.ignored), missing="、".join(missing)))
+            N_("Not read: the columns {ignored} were not understood, and there is no column {missing}: members"
+               " would be stored without it (or as 预备党员). Head the columns as the template does (入党时间,"
+               " 转正时间) and import again"), field="file", ignored="、".join(header.ignored), missing="、".join(missing)))
     total = max(declared - header.last_row, 0) if declared else None
     return Sheet(name, header, None, total, data_rows(rows, header.last_row + 1, header.columns, first))
 

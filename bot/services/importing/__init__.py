@@ -26,7 +26,7 @@ from bot.domain.codes import OrgLevel
 from bot.domain.errors import DomainError, NotFound
 from bot.domain.member import Member
 from bot.domain.person_name import is_total_label
-from bot.forms.roster import open_roster
+from bot.forms.roster import COLUMNS, open_roster
 from bot.i18n import N_
 from bot.services.context import Actor, Services, require_branch
 from bot.services.importing.cells import cell_date, cell_text
@@ -43,7 +43,7 @@ __all__ = ["FieldChange", "ImportReport", "ParsedRow", "RowError", "SheetReport"
 
 Progress = Callable[[int, int | None], None]
 PROGRESS_EVERY = 250
-NON_MEMBER_FIELDS = ("last_meeting", "last_dues", "lost_reason")
+COLUMN_ORDER = {c.key: i for i, c in enumerate(COLUMNS)}
 
 
 @dataclass
@@ -198,7 +198,8 @@ async def import_roster(svc: Services, actor: Actor, path: str | Path, branch_id
         by_id = await roster_sync.by_id_numbers(tx, [r.member.id_number for r in good if r.member.id_number])
         found = reconcile(good, branch_id, register, by_id, today)
         report.errors.extend(found.errors)
-        report.errors.sort(key=lambda e: (order.get(e.sheet, 0), e.row))
+        # By sheet, row, then column as the roster orders them: a row's errors read left to right.
+        report.errors.sort(key=lambda e: (order.get(e.sheet, 0), e.row, COLUMN_ORDER.get(e.column, -1)))
         report.new, report.updates, report.unchanged = len(found.new), found.updates, found.unchanged
         report.missing = found.missing
         report.needs_update = bool(found.updates) and not update
