@@ -197,32 +197,28 @@ def test_every_error_of_a_row_is_reported_at_once(cli, branch, tmp_path, capsys)
 
 # --- 民族 and 学历 ------------------------------------------------------------------------------------------
 
-def test_ethnicity_short_forms_become_the_official_names(cli, branch, tmp_path, capsys):
+@pytest.mark.parametrize("column, header, field, given, stored, bad, said", [
+    # 民族: short forms become the 56 official names; the refusal lists them all, 汉族 first, 基诺族 last.
+    (3, "民族", "ethnicity", ("汉", "维吾尔", "回"), ("汉族", "维吾尔族", "回族"), "汉人",
+     ("“汉人”", "汉族、蒙古族、回族", "基诺族")),
+    # 学历: 大学 → 大学本科, MBA and 在职研究生 → 研究生; the refusal lists the table.
+    (6, "学历", "education", ("大学", "MBA", "在职研究生"), ("bachelor", "postgraduate", "postgraduate"), "中学",
+     ("学历 “中学” is not in the 学历 table: use 研究生、大学本科、大学专科、中专、高中、初中、小学及以下",)),
+])
+def test_usual_forms_are_normalised_and_refusals_list_what_is_accepted(cli, branch, tmp_path, capsys, column, header,
+                                                                       field, given, stored, bad, said):
     rows = [r[:] for r in good_rows()]
-    rows[0][3], rows[1][3], rows[2][3] = "汉", "维吾尔", "回"
-    code, out = run_import(cli, capsys, write_xlsx(tmp_path / "e.xlsx", SEED_HEADER, rows), branch)
+    for row, value in zip(rows, given):
+        row[column] = value
+    code, out = run_import(cli, capsys, write_xlsx(tmp_path / "ok.xlsx", SEED_HEADER, rows), branch)
     assert code == 0, out
     got = records(cli.db)
-    assert (got["王XX"]["ethnicity"], got["李X明"]["ethnicity"], got["陈XX"]["ethnicity"]) == ("汉族", "维吾尔族", "回族")
-    rows = [good_rows()[0][:3] + ["汉人"] + good_rows()[0][4:]]
-    code, out = run_import(cli, capsys, write_xlsx(tmp_path / "bad.xlsx", SEED_HEADER, rows), branch)
+    assert tuple(got[name][field] for name in ("王XX", "李X明", "陈XX")) == stored
+    rows[0][column] = bad
+    code, out = run_import(cli, capsys, write_xlsx(tmp_path / "bad.xlsx", SEED_HEADER, rows[:1]), branch)
     assert code == 1
-    line = next(line for line in out.splitlines() if line.startswith("Row 4, 民族"))
-    assert "“汉人”" in line and "汉族、蒙古族、回族" in line and line.rstrip().endswith("基诺族")
-
-
-def test_education_usual_forms_are_mapped_and_the_refusal_lists_the_table(cli, branch, tmp_path, capsys):
-    rows = [r[:] for r in good_rows()]
-    rows[0][6], rows[1][6], rows[2][6] = "大学", "MBA", "在职研究生"
-    code, out = run_import(cli, capsys, write_xlsx(tmp_path / "edu.xlsx", SEED_HEADER, rows), branch)
-    assert code == 0, out
-    got = records(cli.db)
-    assert (got["王XX"]["education"], got["李X明"]["education"], got["陈XX"]["education"]) == \
-        ("bachelor", "postgraduate", "postgraduate")
-    rows = [good_rows()[0][:6] + ["中学"] + good_rows()[0][7:]]
-    code, out = run_import(cli, capsys, write_xlsx(tmp_path / "bad.xlsx", SEED_HEADER, rows), branch)
-    assert code == 1
-    assert "Row 4, 学历: 学历 “中学” is not in the 学历 table: use 研究生、大学本科、大学专科、中专、高中、初中、小学及以下" in out
+    line = next(line for line in out.splitlines() if line.startswith(f"Row 4, {header}"))
+    assert all(text in line for text in said), line
 
 
 # --- files ----------------------------------------------------------------------------------------------
