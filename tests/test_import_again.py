@@ -154,3 +154,16 @@ def test_member_list_past_the_last_page_says_which_pages_exist(cli, branch, tmp_
     assert code == 0 and "Page 100 of 100 (2000 members)" in out      # 2000 / 20 a page = 100 pages
     code, out, err = cli("member", "list", "--branch", str(branch), "--page", "200", capsys=capsys)
     assert code == 2 and "There is no page 200: pages 1–100 (2000 members)" in err
+
+
+def test_a_member_whose_row_has_errors_is_not_called_missing(cli, branch, tmp_path, capsys):
+    assert run_import(cli, capsys, write_xlsx(tmp_path / "a.xlsx", SEED_HEADER, good_rows()), branch)[0] == 0
+    rows = [r[:] for r in good_rows()]
+    rows[2][11] = "12345"                                  # 陈XX's row: a bad phone
+    rows.append(["合计", None, "3人"] + [None] * 10)
+    rows.append([None, None, "总计", "3人"] + [None] * 9)   # no name: a total row wherever 总计 stands
+    code, out = run_import(cli, capsys, write_xlsx(tmp_path / "b.xlsx", SEED_HEADER, rows), branch)
+    assert code == 1 and count(cli.db) == 3
+    assert "Row 6, 联系电话:" in out
+    assert "Skipped 2 total rows (合计, 小计 …), not members: rows 7、8" in out
+    assert "2 unchanged, 0 not in the file" in out and "陈XX (3)" not in out

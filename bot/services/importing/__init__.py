@@ -122,7 +122,7 @@ def parse_file(path: str | Path, branch_id: int, today: date, progress: Progress
                 continue
             offset = count
             for number, cells in sheet.rows:
-                if is_total_label(cells.get("seq")) or is_total_label(cells.get("name")):
+                if _is_total_row(cells):
                     report.totals.append(number)
                     continue
                 count += 1
@@ -155,6 +155,13 @@ def parse_file(path: str | Path, branch_id: int, today: date, progress: Progress
     if progress is not None:
         progress(count, count)
     return good, errors, notes, sheets
+
+
+def _is_total_row(cells: dict) -> bool:
+    """合计 / 小计 … under 序号 or 姓名, or anywhere in a row with no name (`| | 合计 | 3人 |`)."""
+    if is_total_label(cells.get("seq")) or is_total_label(cells.get("name")):
+        return True
+    return "name" not in cells and any(is_total_label(v) for v in cells.values())
 
 
 def _duplicate(row: ParsedRow, first: ParsedRow) -> RowError:
@@ -198,6 +205,9 @@ async def import_roster(svc: Services, actor: Actor, path: str | Path, branch_id
         by_id = await roster_sync.by_id_numbers(tx, [r.member.id_number for r in good if r.member.id_number])
         found = reconcile(good, branch_id, register, by_id, today)
         report.errors.extend(found.errors)
+        # A member whose row has errors is in the file all the same: not "missing".
+        named = {"".join(str(e.name).split()) for e in errors if e.name}
+        found.missing = [m for m in found.missing if "".join(m.name.split()) not in named]
         # By sheet, row, then column as the roster orders them: a row's errors read left to right.
         report.errors.sort(key=lambda e: (order.get(e.sheet, 0), e.row, COLUMN_ORDER.get(e.column, -1)))
         report.new, report.updates, report.unchanged = len(found.new), found.updates, found.unchanged

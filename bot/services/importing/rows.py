@@ -45,6 +45,7 @@ class RowError:
     error: DomainError
     sheet: str | None = None
     whole_sheet: bool = False     # the sheet was not read (its header), not one row
+    name: str | None = None       # the row's name cell, to tell who the row was about
 
     @property
     def header(self) -> str | None:
@@ -205,6 +206,8 @@ def parse_row(number: int, cells: dict[str, Any], branch_id: int, today: date) -
     for err in broken:
         errors.append(RowError(number, FIELD_COLUMN.get(err.field or ""), err))
     if errors or member is None:
+        for err in errors:
+            err.name = name    # whom the row is about, as written
         return errors
     if member.birth_date is not None:
         given.add("birth_date")
