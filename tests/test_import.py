@@ -327,7 +327,7 @@ async def test_the_service_checks_who_imports_and_reports_progress(db, clock, tm
 def test_progress_line_only_on_a_terminal():
     import io
 
-    from bot.cli.members import ProgressLine
+    from bot.cli.roster_import import ProgressLine
     from bot.i18n import translator
 
     class Tty(io.StringIO):

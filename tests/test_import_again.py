@@ -9,9 +9,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from openpyxl import Workbook
-
-from test_import import CHEN, LI, SEED_HEADER, WANG, branch, cli, count, good_rows, make_id, records, write_xlsx  # noqa: F401
+from test_import import LI, SEED_HEADER, branch, cli, count, good_rows, make_id, records, write_xlsx  # noqa: F401
 from test_import_wild import run_import
 
 

@@ -146,6 +146,9 @@ def test_a_year_dot_one_number_is_refused_as_ambiguous(cli, branch, tmp_path, ca
     code, out = run_import(cli, capsys, path, branch)
     assert code == 1 and count(cli.db) == 0
     assert "Row 4, 入党时间: 2007.1 may be January or October" in out and "format the column as text" in out
+    # The same in a csv: it holds what Excel showed for the number cell.
+    code, out = run_import(cli, capsys, _csv(tmp_path / "ambiguous.csv", SEED_HEADER, rows), branch)
+    assert code == 1 and count(cli.db) == 0 and "2007.1 may be January or October" in out
 
 
 # --- refused for the wrong reason -------------------------------------------------------------------------

@@ -38,14 +38,21 @@ def _serial(n: int) -> date:
     return EXCEL_EPOCH + timedelta(days=n)
 
 
+_AMBIGUOUS = re.compile(r"^\d{4}\.1$")
+
+
+def _ambiguous(text: str) -> DomainError:
+    return DomainError(N_("{value} may be January or October (Excel shows 1985.10 as 1985.1): format the column as"
+                          " text and type 1985.01 or 1985.10"), field="date", value=text)
+
+
 def _number_year_month(value: float) -> date:
     """1985.3 typed into a General cell: year and month. 1985.1 is January or October (1985.10): refused."""
     text = repr(value)
     year, _, month = text.partition(".")
     if len(year) == 4 and month and month.isdigit():
         if month == "1":
-            raise DomainError(N_("{value} may be January or October (Excel shows 1985.10 as 1985.1): format the"
-                                 " column as text and type 1985.01 or 1985.10"), field="date", value=text)
+            raise _ambiguous(text)
         if len(month) <= 2 and 1 <= int(month) <= 12:
             return date(int(year), int(month), 1)
     raise DomainError(N_("Not a date I can read: try 2026-11-20, 2026年11月20日 or “yesterday”"), field="date")
@@ -72,6 +79,9 @@ def cell_date(value: Any) -> tuple[date, bool]:
     if s.isascii() and s.isdigit() and len(s) == 5 and SERIAL_RANGE[0] <= int(s) <= SERIAL_RANGE[1]:
         d = _serial(int(s))
         return d, d.day != 1
+    if _AMBIGUOUS.match(s):
+        # A csv holds what Excel showed: 1985.1 may be a number cell's 1985.10, as ambiguous as the number.
+        raise _ambiguous(s)
     parsed = parse_year_month(s)
     groups = _DIGIT_GROUPS.findall(s)
     has_day = len(groups) >= 3 or (len(groups) == 1 and len(groups[0]) == 8)
