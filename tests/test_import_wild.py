@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -233,16 +234,21 @@ def test_an_xls_file_is_read(cli, branch, tmp_path, capsys):
     sheet = book.add_sheet("支部党员名册")
     for c, h in enumerate(SEED_HEADER):
         sheet.write(0, c, h)
-    for r, row in enumerate(good_rows(), start=1):
+    rows = good_rows()
+    rows[0][5] = datetime(1985, 3, 1)        # 王XX's 出生年月 as an Excel date cell (a month: the 1st)
+    rows[2][8] = 2000.01                     # 陈XX's 入党时间 as a number: 2000.01 is January
+    month = xlwt.easyxf(num_format_str="yyyy.mm")
+    for r, row in enumerate(rows, start=1):
         for c, v in enumerate(row):
-            sheet.write(r, c, v)
+            sheet.write(r, c, v, *([month] if isinstance(v, datetime) else []))
     path = tmp_path / "名册.xls"
     book.save(str(path))
     code, out = run_import(cli, capsys, path, branch)
     assert code == 0, out
     got = records(cli.db)
     assert set(got) == {"王XX", "李X明", "陈XX"} and got["王XX"]["joined_on"] == "2008-07-01"
-    assert got["陈XX"]["mobile"] == "13700000003"
+    assert got["王XX"]["birth_date"] == "1985-03-12"        # the month agrees with the ID; the day is the ID's
+    assert got["陈XX"]["joined_on"] == "2000-01-01" and got["陈XX"]["mobile"] == "13700000003"
 
 
 @pytest.mark.parametrize("suffix, program", [(".et", "WPS 表格"), (".ods", "LibreOffice"), (".numbers", "Numbers")])

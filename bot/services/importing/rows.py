@@ -103,7 +103,7 @@ def parse_row(number: int, cells: dict[str, Any], branch_id: int, today: date) -
     name = cell_text(cells.get("name"))
     if not name:
         errors.append(RowError(number, "name", DomainError(N_("The name is empty"), field="name")))
-    elif attempt("name", check_person_name) is not None:
+    elif attempt("name", lambda v: check_person_name(cell_text(v) or "")) is not None:
         data["name"] = name
     for key, attr in TEXT_FIELDS.items():
         text = cell_text(cells.get(key))
