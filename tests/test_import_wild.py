@@ -84,6 +84,11 @@ def test_every_sheet_with_a_roster_header_is_read_and_reported(cli, branch, tmp_
                     "", "", ""])                                   # 转正 before 入党: an error on this sheet
     notes = wb.create_sheet("说明")
     notes.append(["本名册由组织委员填写"])
+    hidden = wb.create_sheet("去年")
+    hidden.append(SEED_HEADER)
+    hidden.append([1, "周XX", "女", "汉族", "", "1972.02", "初中", make_id("19720202", "072"), "1999.07", "2000.07",
+                   "", "", ""])
+    hidden.sheet_state = "hidden"
     path = tmp_path / "两个表.xlsx"
     wb.save(path)
 
@@ -93,9 +98,10 @@ def test_every_sheet_with_a_roster_header_is_read_and_reported(cli, branch, tmp_
     assert "Sheet 在职党员: 2 rows read, 0 with errors" in out
     assert "Sheet 离退休党员: 2 rows read, 1 with errors" in out
     assert "Sheet 说明: no roster header" in out
+    assert "Sheet 去年: hidden in the workbook, not read" in out      # said, never silently left out
     code, out = run_import(cli, capsys, path, branch, "--good-only")
     assert code == 0, out
-    assert set(records(cli.db)) == {"王XX", "李X明", "陈XX"}      # 陈XX from the second sheet
+    assert set(records(cli.db)) == {"王XX", "李X明", "陈XX"}      # 陈XX from the second sheet; not 周XX
 
 
 def test_the_same_person_on_two_sheets_is_one_error(cli, branch, tmp_path, capsys):

@@ -90,7 +90,9 @@ def _change_line(tr: Translator, u: importing.Update, many_sheets: bool) -> str:
 
 def _print_sheets(tr: Translator, report: importing.ImportReport, many: bool) -> None:
     for s in report.sheets:
-        if many and s.problem is not None and not s.refused:
+        if s.hidden and s.problem is not None:
+            print(tr.gettext(N_("Sheet {sheet}: {text}"), sheet=s.name, text=s.problem.localized(tr)))
+        elif many and s.problem is not None and not s.refused:
             print(tr.gettext(N_("Sheet {sheet}: no roster header (姓名 …), not read"), sheet=s.name))
         elif many and not s.refused:
             print(tr.gettext(N_("Sheet {sheet}: {rows} rows read, {bad} with errors"), sheet=s.name, rows=s.rows,

@@ -32,6 +32,7 @@ SAVE_AS_XLSX = N_("{file} is a {kind} file, which cannot be read here: open it i
                   " (Save As), pick the type “Excel 工作簿 (*.xlsx)”, and import the new .xlsx file")
 PASSWORD = N_("{file} is protected by a password: open it in Excel or WPS with the password, remove the password"
               " (文件 › 信息 › 保护工作簿 › 用密码进行加密: clear it), save, and import it again")
+HIDDEN = N_("hidden in the workbook, not read: unhide it (right-click a sheet tab › 取消隐藏) to import it")
 DAMAGED = N_("{file} is damaged or incomplete and cannot be opened: open it in Excel or WPS and save it again"
              " as .xlsx, or ask for the file again")
 
@@ -49,7 +50,11 @@ class Sheet:
     @property
     def refused(self) -> bool:
         """A roster header was found but the sheet cannot be read safely (not merely a sheet of notes)."""
-        return self.problem is not None and self.problem.message != NO_HEADER
+        return self.problem is not None and self.problem.message not in (NO_HEADER, HIDDEN)
+
+    @property
+    def hidden(self) -> bool:
+        return self.problem is not None and self.problem.message == HIDDEN
 
 
 def _sheet(name: str | None, rows: Iterator[tuple], declared: int | None) -> Sheet:
@@ -126,7 +131,10 @@ def _open_xlsx(path: Path) -> Iterator[Iterator[Sheet]]:
 
     def sheets() -> Iterator[Sheet]:
         for ws in wb.worksheets:
-            if getattr(ws, "sheet_state", "visible") != "visible" or ws.title == SHEET_NOTES:
+            if ws.title == SHEET_NOTES:
+                continue
+            if getattr(ws, "sheet_state", "visible") != "visible":
+                yield Sheet(ws.title, problem=DomainError(HIDDEN, field="file"))
                 continue
             declared = ws.max_row
             ws.reset_dimensions()   # some writers declare a wrong size; read every row there is
@@ -152,8 +160,8 @@ def _open_xls(path: Path) -> Iterator[Sheet]:
         raise _damaged(path) from None
     except Exception:
         raise _damaged(path) from None
-    return (_sheet(sh.name, _xls_rows(book, sh), sh.nrows) for sh in book.sheets()
-            if sh.visibility == 0 and sh.name != SHEET_NOTES)
+    return (_sheet(sh.name, _xls_rows(book, sh), sh.nrows) if sh.visibility == 0 else
+            Sheet(sh.name, problem=DomainError(HIDDEN, field="file")) for sh in book.sheets() if sh.name != SHEET_NOTES)
 
 
 def _xls_rows(book: Any, sh: Any) -> Iterator[tuple]:

@@ -57,6 +57,7 @@ class SheetReport:
     ignored_columns: list[str] = field(default_factory=list)
     problem: DomainError | None = None
     refused: bool = False                                   # a roster sheet not read (else: no roster header)
+    hidden: bool = False                                    # a hidden sheet, not read
 
 
 @dataclass
@@ -112,7 +113,7 @@ def parse_file(path: str | Path, branch_id: int, today: date, progress: Progress
     count = 0
     with open_roster(path) as found:
         for sheet in found:
-            report = SheetReport(sheet.name, problem=sheet.problem, refused=sheet.refused,
+            report = SheetReport(sheet.name, problem=sheet.problem, refused=sheet.refused, hidden=sheet.hidden,
                                  ignored_columns=list(sheet.header.ignored) if sheet.header else [])
             sheets.append(report)
             if sheet.problem is not None:
