@@ -307,7 +307,8 @@ async def test_the_service_checks_who_imports_and_reports_progress(db, clock, tm
         other = await org_repo.add(tx, Organization(name="XX社区党支部", level=OrgLevel.BRANCH,
                                                     category=OrgCategory.COMMUNITY))
     # Names of letters only (a digit cannot be in a person's name): 王一, 王丁, … fictional, one per row.
-    rows = [[i, f"王X{chr(0x4e00 + i)}", "", "汉族", "", "", "", make_id("19800101", f"{i:03d}"), "2005.07", "2006.07", "", "", ""]
+    rows = [[i, f"王X{chr(0x4e00 + i)}", "", "汉族", "", "", "", make_id("19800101", f"{i:03d}"), "2005.07", "2006.07", "",
+             "", ""]
             for i in range(1, 601)]
     path = write_xlsx(tmp_path / "big.xlsx", SEED_HEADER, rows)
     svc = Services(db, clock)

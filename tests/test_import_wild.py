@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from test_import import CHEN, LI, SEED_HEADER, WANG, branch, cli, count, good_rows, make_id, records, write_xlsx  # noqa: F401
+from test_import import (CHEN, LI, SEED_HEADER, WANG, branch, cli, count, good_rows, make_id,  # noqa: F401
+                         records, write_xlsx)
 
 # The seed header with 入党时间 / 转正时间 under a group 党籍信息 (positions 8 and 9).
 GROUPED_TOP = ["序号", "姓名", "性别", "民族", "籍贯", "出生年月", "学历", "身份证号码", "党籍信息", None, "工作单位",
@@ -143,7 +144,8 @@ def test_year_month_numbers(cli, branch, tmp_path, capsys):
     code, out = run_import(cli, capsys, path, branch)
     assert code == 0, out
     got = records(cli.db)["王XX"]
-    assert got["birth_date"] == "1985-03-12" and got["joined_on"] == "2008-11-01" and got["confirmed_on"] == "2009-12-01"
+    assert got["birth_date"] == "1985-03-12"
+    assert got["joined_on"] == "2008-11-01" and got["confirmed_on"] == "2009-12-01"
 
 
 def test_a_year_dot_one_number_is_refused_as_ambiguous(cli, branch, tmp_path, capsys):

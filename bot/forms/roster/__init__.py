@@ -6,7 +6,8 @@
 - `files`: opening .xlsx / .xls / .csv / "Unicode text" files, every sheet, and saying why a file cannot be read.
 """
 
-from bot.forms.roster.columns import BY_KEY, COLUMNS, SEED_HEADERS, SHEET_NOTES, SHEET_ROSTER, column_for, normalize_header
+from bot.forms.roster.columns import (BY_KEY, COLUMNS, SEED_HEADERS, SHEET_NOTES, SHEET_ROSTER, column_for,
+                                      normalize_header)
 from bot.forms.roster.files import Sheet, decode_text, open_roster
 from bot.forms.roster.headers import NO_HEADER, Header
 from bot.forms.roster.template import write_template
