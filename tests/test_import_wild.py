@@ -48,8 +48,35 @@ def run_import(cli, capsys, path: Path, branch_id: int, *extra: str) -> tuple[in
 
 # --- headers over two rows ------------------------------------------------------------------------------
 
-def test_a_group_header_over_two_leaves_is_read_as_its_leaves(cli, branch, tmp_path, capsys):
-    code, out = run_import(cli, capsys, grouped_workbook(tmp_path / "grouped.xlsx"), branch)
+def grouped_csv(path: Path) -> Path:
+    """The same header saved as csv: the merged cells leave empty cells beside 党籍信息 and under the others."""
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["" if v is None else v for v in GROUPED_TOP])
+        w.writerow([""] * 8 + ["入党时间", "转正时间"] + [""] * 3)
+        w.writerows(good_rows())
+    return path
+
+
+def every_column_grouped(path: Path) -> Path:
+    """Groups over every column (基本信息 over 姓名 …, 党籍信息 over the dates): the leaf row names them all."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["基本信息"] + [None] * 7 + ["党籍信息", None, "其他信息", None, None])
+    ws.append(SEED_HEADER)
+    ws.merge_cells("A1:H1")
+    ws.merge_cells("I1:J1")
+    ws.merge_cells("K1:M1")
+    for r in good_rows():
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("make", [lambda p: grouped_workbook(p / "grouped.xlsx"), lambda p: grouped_csv(p / "g.csv"),
+                                  lambda p: every_column_grouped(p / "all.xlsx")], ids=["xlsx", "csv", "all-grouped"])
+def test_a_group_header_over_two_leaves_is_read_as_its_leaves(cli, branch, tmp_path, capsys, make):
+    code, out = run_import(cli, capsys, make(tmp_path), branch)
     assert code == 0, out
     got = records(cli.db)
     # 王XX: 入党 2008.07, 转正 2009.07 in the leaf columns → a full member with both dates.

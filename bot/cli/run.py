@@ -32,7 +32,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     tr = translator(settings.default_language)
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
     if not token:
-        if _interactive():
+        if _interactive() and not args.webhook:
             # The README's first command on a fresh machine: show the bot answering rather than exit 2.
             print(tr.gettext(N_("No bot token (TELEGRAM_BOT_TOKEN) is set, so this is the demo: the bot runs against"
                                 " a built-in Telegram emulator on a fictional branch. With a token from @BotFather "
