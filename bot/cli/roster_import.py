@@ -85,7 +85,7 @@ def _change_line(tr: Translator, u: importing.Update, many_sheets: bool) -> str:
     where = (tr.gettext(N_("Sheet {sheet}, row {row}"), sheet=u.row.sheet, row=u.row.row) if many_sheets and
              u.row.sheet else tr.gettext(N_("Row {row}"), row=u.row.row))
     return tr.gettext(N_("{where}: {name} (member {id}): {changes}"), where=where, name=u.member.name,
-                      id=u.member.id, changes="; ".join(parts))
+                      id=u.member.id, changes=tr.gettext(N_("; ")).join(parts))
 
 
 def _print_sheets(tr: Translator, report: importing.ImportReport, many: bool) -> None:
