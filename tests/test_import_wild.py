@@ -132,6 +132,21 @@ def test_every_sheet_with_a_roster_header_is_read_and_reported(cli, branch, tmp_
     assert set(records(cli.db)) == {"王XX", "李X明", "陈XX"}      # 陈XX from the second sheet; not 周XX
 
 
+def test_a_roster_only_on_a_hidden_sheet_is_named(cli, branch, tmp_path, capsys):
+    wb = Workbook()
+    wb.active.title = "封面"
+    wb.active.append(["创意园党支部 2026年党员名册"])
+    hidden = wb.create_sheet("名册")
+    hidden.append(SEED_HEADER)
+    hidden.append(good_rows()[0])
+    hidden.sheet_state = "hidden"
+    path = tmp_path / "hidden.xlsx"
+    wb.save(path)
+    code, out = run_import(cli, capsys, path, branch)
+    assert code == 2 and count(cli.db) == 0
+    assert "No visible sheet has a roster header; hidden sheets: 名册" in out
+
+
 def test_the_same_person_on_two_sheets_is_one_error(cli, branch, tmp_path, capsys):
     wb = Workbook()
     wb.active.title = "在职党员"

@@ -151,6 +151,10 @@ def parse_file(path: str | Path, branch_id: int, today: date, progress: Progress
                     total = offset + sheet.total_rows if sheet.total_rows else None
                     progress(count, max(total, count) if total else None)
     if not any(s.problem is None or s.refused for s in sheets):
+        hidden = [s.name for s in sheets if s.hidden]
+        if hidden:
+            raise DomainError(N_("No visible sheet has a roster header; hidden sheets: {sheets} (unhide them to"
+                                 " import them)"), field="file", sheets="、".join(str(h) for h in hidden))
         raise next((s.problem for s in sheets if s.problem is not None), None) or DomainError(
             N_("The file has no sheet to read"), field="file")
     if progress is not None:
