@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli import CliError
-from bot.cli.admin import command, session
+from bot.cli.common import CliError, command, session
 from bot.domain.codes import CodedEnum, Education, Gender, LostContactReason, MemberType, Occupation, PartyPost
 from bot.forms.roster import BY_KEY
 from bot.i18n import N_, Translator
