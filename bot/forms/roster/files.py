@@ -89,7 +89,7 @@ def open_roster(path: str | Path) -> Iterator[Iterator[Sheet]]:
                           suffix=suffix or "?")
     with path.open("rb") as fh:
         magic = fh.read(8)
-    if magic.startswith(ZIP_MAGIC) and suffix not in (".csv", ".txt", ".tsv"):
+    if magic.startswith(ZIP_MAGIC):   # a workbook whatever its name says (a .csv renamed from .xlsx …)
         with _open_xlsx(path) as sheets:
             yield sheets
     elif magic == OLE_MAGIC:
