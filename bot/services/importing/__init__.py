@@ -207,7 +207,9 @@ async def import_roster(svc: Services, actor: Actor, path: str | Path, branch_id
     order = {s.name: i for i, s in enumerate(sheets)}
     async with svc.db.write(actor.label) as tx:
         register = await roster_sync.branch_members(tx, branch_id)
-        by_id = await roster_sync.by_id_numbers(tx, [r.member.id_number for r in good if r.member.id_number])
+        by_id = {r.member.id_number: r for r in register if r.member.id_number}
+        elsewhere = [r.member.id_number for r in good if r.member.id_number and r.member.id_number not in by_id]
+        by_id.update(await roster_sync.by_id_numbers(tx, elsewhere))   # other branches: only the rest
         found = reconcile(good, branch_id, register, by_id, today)
         report.errors.extend(found.errors)
         # A member whose row has errors is in the file all the same: not "missing".

@@ -96,6 +96,8 @@ def _diff(row: ParsedRow, reg: Registered, today: date) -> Update | RowError:
     if row.lost_reason is not None and row.lost_reason is not reg.open_case_reason:
         changes.append(FieldChange("lost_reason", "lost_reason", mask("r", reg.open_case_reason),
                                    mask("r", row.lost_reason)))
+    if not updates:
+        return Update(row, reg, old, changes)   # nothing of the record changes: nothing to re-check
     try:
         merged = Member.model_validate({**old.model_dump(), **updates}).check(today)
     except Exception as exc:   # the row agrees with itself but not with what the register holds
