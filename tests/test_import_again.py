@@ -165,3 +165,10 @@ def test_a_member_whose_row_has_errors_is_not_called_missing(cli, branch, tmp_pa
     assert "Row 6, 联系电话:" in out
     assert "Skipped 2 total rows (合计, 小计 …), not members: rows 7、8" in out
     assert "2 unchanged, 0 not in the file" in out and "陈XX (3)" not in out
+
+
+def test_one_person_with_and_without_an_id_number_in_one_file_is_one_error(cli, branch, tmp_path, capsys):
+    rows = [good_rows()[0], good_rows()[0][:7] + [""] + good_rows()[0][8:]]   # 王XX twice, the second without ID
+    code, out = run_import(cli, capsys, write_xlsx(tmp_path / "twice.xlsx", SEED_HEADER, rows), branch)
+    assert code == 1 and count(cli.db) == 0
+    assert "Row 5: The same name and birth date are already on row 4" in out

@@ -92,14 +92,36 @@ class ImportReport:
         return [c for s in self.sheets for c in s.ignored_columns]
 
 
-def _identity(row: ParsedRow) -> tuple | None:
-    """What makes two rows of a file the same person: the ID number, else name and birth date."""
-    m = row.member
-    if m.id_number:
-        return ("id", m.id_number)
-    if m.birth_date is not None:
-        return ("name", "".join(m.name.split()), m.birth_date.year, m.birth_date.month)
-    return None
+class _SeenRows:
+    """The rows of a file so far, to find the same person twice: by ID number, else by name and birth month.
+
+    A row without an ID number is the same person as an earlier row of that name and birth month (with or
+    without one), and a row with one is the same as an earlier row without any: either way, one person.
+    """
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, ParsedRow] = {}
+        self.by_name: dict[tuple, list[ParsedRow]] = {}
+
+    @staticmethod
+    def _name_key(m: Member) -> tuple | None:
+        if m.birth_date is None:
+            return None
+        return ("".join(m.name.split()), m.birth_date.year, m.birth_date.month)
+
+    def first_of(self, row: ParsedRow) -> ParsedRow | None:
+        m = row.member
+        if m.id_number and m.id_number in self.by_id:
+            return self.by_id[m.id_number]
+        same = self.by_name.get(self._name_key(m) or (), [])
+        return next((r for r in same if not (m.id_number and r.member.id_number)), None)
+
+    def add(self, row: ParsedRow) -> None:
+        if row.member.id_number:
+            self.by_id[row.member.id_number] = row
+        key = self._name_key(row.member)
+        if key is not None:
+            self.by_name.setdefault(key, []).append(row)
 
 
 def parse_file(path: str | Path, branch_id: int, today: date, progress: Progress | None = None
@@ -109,7 +131,7 @@ def parse_file(path: str | Path, branch_id: int, today: date, progress: Progress
     errors: list[RowError] = []
     notes: list[RowError] = []
     sheets: list[SheetReport] = []
-    first_of: dict[tuple, ParsedRow] = {}
+    seen = _SeenRows()
     count = 0
     with open_roster(path) as found:
         for sheet in found:
@@ -139,13 +161,12 @@ def parse_file(path: str | Path, branch_id: int, today: date, progress: Progress
                     for note in result.notes:
                         note.sheet = sheet.name
                     notes.extend(result.notes)
-                    key = _identity(result)
-                    if key is not None and key in first_of:
-                        errors.append(_duplicate(result, first_of[key]))
+                    first = seen.first_of(result)
+                    if first is not None:
+                        errors.append(_duplicate(result, first))
                         report.bad_rows += 1
                     else:
-                        if key is not None:
-                            first_of[key] = result
+                        seen.add(result)
                         good.append(result)
                 if progress is not None and count % PROGRESS_EVERY == 0:
                     total = offset + sheet.total_rows if sheet.total_rows else None
