@@ -98,27 +98,31 @@ def test_leaves_not_understood_store_nobody_and_say_which_columns(cli, branch, t
 
 # --- several sheets -------------------------------------------------------------------------------------
 
-def test_every_sheet_with_a_roster_header_is_read_and_reported(cli, branch, tmp_path, capsys):
+def sheets_workbook(path: Path, sheets: dict[str, list[list]], hidden: tuple[str, ...] = ()) -> Path:
+    """A workbook with these sheets (rows as given) in order; the `hidden` ones hidden."""
     wb = Workbook()
-    ws = wb.active
-    ws.title = "在职党员"
-    ws.append(SEED_HEADER)
-    for r in good_rows()[:2]:
-        ws.append(r)
-    retired = wb.create_sheet("离退休党员")
-    retired.append(SEED_HEADER)
-    retired.append(good_rows()[2])
-    retired.append([2, "赵XX", "男", "汉族", "", "1950.01", "高中", make_id("19500101", "051"), "1975.07", "1975.01",
-                    "", "", ""])                                   # 转正 before 入党: an error on this sheet
-    notes = wb.create_sheet("说明")
-    notes.append(["本名册由组织委员填写"])
-    hidden = wb.create_sheet("去年")
-    hidden.append(SEED_HEADER)
-    hidden.append([1, "周XX", "女", "汉族", "", "1972.02", "初中", make_id("19720202", "072"), "1999.07", "2000.07",
-                   "", "", ""])
-    hidden.sheet_state = "hidden"
-    path = tmp_path / "两个表.xlsx"
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+        if title in hidden:
+            ws.sheet_state = "hidden"
     wb.save(path)
+    return path
+
+
+ZHOU = [1, "周XX", "女", "汉族", "", "1972.02", "初中", make_id("19720202", "072"), "1999.07", "2000.07", "", "", ""]
+
+
+def test_every_sheet_with_a_roster_header_is_read_and_reported(cli, branch, tmp_path, capsys):
+    zhao = [2, "赵XX", "男", "汉族", "", "1950.01", "高中", make_id("19500101", "051"), "1975.07", "1975.01", "", "", ""]
+    path = sheets_workbook(tmp_path / "两个表.xlsx", {
+        "在职党员": [SEED_HEADER, *good_rows()[:2]],
+        "离退休党员": [SEED_HEADER, good_rows()[2], zhao],          # 赵XX: 转正 before 入党, an error on this sheet
+        "说明": [["本名册由组织委员填写"]],
+        "去年": [SEED_HEADER, ZHOU],
+    }, hidden=("去年",))
 
     code, out = run_import(cli, capsys, path, branch)
     assert code == 1 and count(cli.db) == 0
@@ -133,30 +137,16 @@ def test_every_sheet_with_a_roster_header_is_read_and_reported(cli, branch, tmp_
 
 
 def test_a_roster_only_on_a_hidden_sheet_is_named(cli, branch, tmp_path, capsys):
-    wb = Workbook()
-    wb.active.title = "封面"
-    wb.active.append(["创意园党支部 2026年党员名册"])
-    hidden = wb.create_sheet("名册")
-    hidden.append(SEED_HEADER)
-    hidden.append(good_rows()[0])
-    hidden.sheet_state = "hidden"
-    path = tmp_path / "hidden.xlsx"
-    wb.save(path)
+    path = sheets_workbook(tmp_path / "hidden.xlsx", {"封面": [["创意园党支部 2026年党员名册"]],
+                                                      "名册": [SEED_HEADER, ZHOU]}, hidden=("名册",))
     code, out = run_import(cli, capsys, path, branch)
     assert code == 2 and count(cli.db) == 0
     assert "No visible sheet has a roster header; hidden sheets: 名册" in out
 
 
 def test_the_same_person_on_two_sheets_is_one_error(cli, branch, tmp_path, capsys):
-    wb = Workbook()
-    wb.active.title = "在职党员"
-    wb.active.append(SEED_HEADER)
-    wb.active.append(good_rows()[0])
-    other = wb.create_sheet("流动党员")
-    other.append(SEED_HEADER)
-    other.append(good_rows()[0])
-    path = tmp_path / "dup.xlsx"
-    wb.save(path)
+    path = sheets_workbook(tmp_path / "dup.xlsx", {"在职党员": [SEED_HEADER, good_rows()[0]],
+                                                   "流动党员": [SEED_HEADER, good_rows()[0]]})
     code, out = run_import(cli, capsys, path, branch)
     assert code == 1 and count(cli.db) == 0
     assert "Sheet 流动党员, row 2, 身份证号码: The same person is already on row 2 of sheet 在职党员" in out
