@@ -1,4 +1,4 @@
-"""Operator commands about people: import a roster, list and show members, invite, grant roles."""
+"""Operator commands about people: list and show members, invite, grant roles (import: roster_import.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from bot.cli.common import CliError, command, display_width, operator_tr, pad, parse_code, session
-from bot.cli.roster_import import cmd_import   # the import command lives there; registered here
 from bot.domain.codes import ContactLevel, Role
 from bot.domain.phone import mask_mobile
 from bot.i18n import N_
@@ -160,17 +159,8 @@ def _positive(text: str) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add the people subcommands (import, member, invite, grant) to the `branchbot` parser."""
+    """Add the people subcommands (member, invite, grant) to the `branchbot` parser (import: roster_import)."""
     h = operator_tr().gettext
-    p = sub.add_parser("import", help=h(N_("import a 支部党员名册 (.xlsx, .xls or .csv) into a branch")))
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--branch", type=int, required=True, metavar="ID", help=h(N_("the branch the members belong to")))
-    p.add_argument("--good-only", action="store_true",
-                   help=h(N_("import the good rows even if other rows have errors")))
-    p.add_argument("--update", action="store_true",
-                   help=h(N_("apply the changes to members already in the register (empty cells change nothing)")))
-    p.set_defaults(func=cmd_import)
-
     member = sub.add_parser("member", help=h(N_("look members up")))
     member_sub = member.add_subparsers(dest="member_command", required=True)
     p = member_sub.add_parser("list", help=h(N_("list members, a page at a time")))

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import CliError, command, session
+from bot.cli.common import CliError, command, operator_tr, session
 from bot.domain.codes import CodedEnum, Education, Gender, LostContactReason, MemberType, Occupation, PartyPost
 from bot.forms.roster import BY_KEY
 from bot.i18n import N_, Translator
@@ -165,3 +165,16 @@ async def cmd_import(args: argparse.Namespace) -> int:
         return 1 if report.errors else 0
     print(tr.gettext(N_("Nothing was imported: the file has no good member rows.")))
     return 1
+
+
+def register(sub: Any) -> None:
+    """Add `import` to the `branchbot` parser."""
+    h = operator_tr().gettext
+    p = sub.add_parser("import", help=h(N_("import a 支部党员名册 (.xlsx, .xls or .csv) into a branch")))
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--branch", type=int, required=True, metavar="ID", help=h(N_("the branch the members belong to")))
+    p.add_argument("--good-only", action="store_true",
+                   help=h(N_("import the good rows even if other rows have errors")))
+    p.add_argument("--update", action="store_true",
+                   help=h(N_("apply the changes to members already in the register (empty cells change nothing)")))
+    p.set_defaults(func=cmd_import)
