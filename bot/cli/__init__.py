@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli import admin, members, roster_import, run, scan
+from bot.cli import admin, invite, members, roster_import, run, scan
 from bot.cli.common import EXIT_ERROR, CliError, as_cli_error, operator_tr
 from bot.i18n import N_
 
@@ -16,7 +16,8 @@ __all__ = ["COMMAND_MODULES", "CliError", "build_parser", "main"]
 COMMAND_MODULES = (
     admin,      # init, org, template, audit, backup
     roster_import,  # import
-    members,    # member, invite, grant
+    members,    # member, grant
+    invite,     # invite (one member or officer, the unbound members' sheet, the join link)
     run,        # run, demo
     scan,       # scan
 )

@@ -1,4 +1,5 @@
-"""Operator commands about people: list and show members, invite, grant roles (import: roster_import.py)."""
+"""Operator commands about people: list and show members, grant roles (import: roster_import.py; invites:
+bot/cli/invite.py)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ async def cmd_member_list(args: argparse.Namespace) -> int:
     from bot.storage.members import member_from_row
 
     async with session(args) as ctx:
+        if args.unbound:
+            return await _unbound_list(ctx, args)
         tr = ctx.tr
         page = await admin_svc.list_members(ctx.svc, OPERATOR, args.branch, args.page)
         if not page.rows and page.total:
@@ -47,6 +50,32 @@ async def cmd_member_list(args: argparse.Namespace) -> int:
                      row["last_contact_on"] or "—")
             print("  ".join(pad(c, w) for c, w in zip(cells, widths)).rstrip())
         print(tr.gettext(N_("Page {page} of {pages} ({total} members)"), page=page.page, pages=page.pages,
+                         total=page.total))
+    return 0
+
+
+async def _unbound_list(ctx: Any, args: argparse.Namespace) -> int:
+    """Who is still missing: one branch's unbound members (a page), or every branch's count."""
+    from bot.services import invites as invite_svc
+
+    tr = ctx.tr
+    if args.branch is None:
+        for b in await invite_svc.bindings(ctx.svc, OPERATOR):
+            print(tr.gettext(N_("{branch} (id {id}): connected to the bot {bound}/{total}"), branch=b.branch_name,
+                             id=b.branch_id, bound=b.bound, total=b.total))
+        return 0
+    count = await invite_svc.binding(ctx.svc, OPERATOR, args.branch)
+    page = await invite_svc.unbound_page(ctx.svc, OPERATOR, args.branch, args.page - 1)
+    widths = (6, 12, 20)
+    if page.items:
+        heads = (tr.gettext(N_("ID")), tr.gettext(N_("Name")), tr.gettext(N_("ID number")))
+        print("  ".join(pad(h, w) for h, w in zip(heads, widths)).rstrip())
+    for line in page.items:
+        print("  ".join(pad(c, w) for c, w in zip((str(line.id), line.name, line.masked_id), widths)).rstrip())
+    print(tr.gettext(N_("{branch}: connected to the bot {bound}/{total}"), branch=count.branch_name,
+                     bound=count.bound, total=count.total))
+    if page.pages > 1:
+        print(tr.gettext(N_("Page {page} of {pages} ({total} members)"), page=page.page + 1, pages=page.pages,
                          total=page.total))
     return 0
 
@@ -103,35 +132,7 @@ async def cmd_member_show(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- invites and roles --------------------------------------------------------------------------------
-
-@command
-async def cmd_invite(args: argparse.Namespace) -> int:
-    async with session(args) as ctx:
-        tr = ctx.tr
-        username = (args.bot_username or ctx.settings.bot_username or "").strip().lstrip("@")
-        if not username:
-            raise CliError(tr.gettext(N_("The bot's username is not set: set BRANCHBOT_BOT_USERNAME or pass"
-                                         " --bot-username")))
-        if (args.member is None) == (args.role is None):
-            raise CliError(tr.gettext(N_("Give either --member ID or --role ROLE --org ID")))
-        role = parse_code(Role, args.role, tr) if args.role else None
-        if role is not None and args.org is None:
-            raise CliError(tr.gettext(N_("A role invite names the organization (--org)")))
-        invite = await admin_svc.create_invite(ctx.svc, OPERATOR, member_id=args.member, role=role,
-                                               org_id=args.org, days=args.days)
-        until = tr.datetime(invite.expires_at, tz=ctx.svc.clock.tz)
-        if invite.member_id is not None:
-            view = await admin_svc.show_member(ctx.svc, OPERATOR, invite.member_id)
-            print(tr.gettext(N_("One-time invite for member {name} (id {id}), valid until {until}:"),
-                             name=view.member.name, id=invite.member_id, until=until))
-        else:
-            org = await admin_svc.get_org(ctx.svc, invite.org_id)
-            print(tr.gettext(N_("One-time invite for the role {role} over {org} (id {id}), valid until {until}:"),
-                             role=role.label(tr), org=org.name, id=org.id, until=until))
-        print(f"https://t.me/{username}?start={invite.code}")
-    return 0
-
+# --- roles --------------------------------------------------------------------------------------------
 
 @command
 async def cmd_grant(args: argparse.Namespace) -> int:
@@ -159,25 +160,19 @@ def _positive(text: str) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add the people subcommands (member, invite, grant) to the `branchbot` parser (import: roster_import)."""
+    """Add the people subcommands (member, grant) to the `branchbot` parser (import: roster_import; invite: invite)."""
     h = operator_tr().gettext
     member = sub.add_parser("member", help=h(N_("look members up")))
     member_sub = member.add_subparsers(dest="member_command", required=True)
     p = member_sub.add_parser("list", help=h(N_("list members, a page at a time")))
     p.add_argument("--branch", type=int, metavar="ID")
     p.add_argument("--page", type=_positive, default=1, metavar="N")
+    p.add_argument("--unbound", action="store_true",
+                   help=h(N_("only the members not yet connected to the bot (without --branch: each branch's count)")))
     p.set_defaults(func=cmd_member_list)
     p = member_sub.add_parser("show", help=h(N_("one member's record (ID number masked)")))
     p.add_argument("id", type=int, metavar="ID")
     p.set_defaults(func=cmd_member_show)
-
-    p = sub.add_parser("invite", help=h(N_("a one-time invite link for a member or an officer")))
-    p.add_argument("--member", type=int, metavar="ID")
-    p.add_argument("--role", choices=[r.value for r in Role])
-    p.add_argument("--org", type=int, metavar="ID")
-    p.add_argument("--days", type=_positive, default=7, metavar="N", help=h(N_("days the invite stays valid")))
-    p.add_argument("--bot-username", metavar="NAME", help=h(N_("the bot's Telegram username")))
-    p.set_defaults(func=cmd_invite)
 
     p = sub.add_parser("grant", help=h(N_("grant (or --revoke) a role over an organization")))
     p.add_argument("tg_id", type=int, metavar="TG_ID")
