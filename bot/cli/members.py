@@ -160,7 +160,7 @@ def _positive(text: str) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add the people subcommands (member, grant) to the `branchbot` parser (import: roster_import; invite: invite)."""
+    """Add `member` and `grant` to the `branchbot` parser (import: roster_import.py; invite: invite.py)."""
     h = operator_tr().gettext
     member = sub.add_parser("member", help=h(N_("look members up")))
     member_sub = member.add_subparsers(dest="member_command", required=True)
