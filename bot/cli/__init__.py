@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli import admin, export, invite, members, run, scan, transfers
+from bot.cli import admin, export, invite, members, roster_import, run, scan, transfers
 from bot.cli.common import EXIT_ERROR, CliError, as_cli_error, operator_tr
 from bot.i18n import N_
 
@@ -15,7 +15,8 @@ __all__ = ["COMMAND_MODULES", "CliError", "build_parser", "main"]
 # Modules that add subcommands: each defines register(subparsers) and sets `func` on its parsers.
 COMMAND_MODULES = (
     admin,      # init, org, template, audit, backup
-    members,    # import, member, grant
+    roster_import,  # import
+    members,    # member, grant
     invite,     # invite (one member or officer, the unbound members' sheet, the join link)
     run,        # run, demo
     scan,       # scan

@@ -1,21 +1,18 @@
-"""Operator commands about people: import a roster, list and show members, grant roles (invites: bot/cli/invite.py)."""
+"""Operator commands about people: list and show members, grant roles (import: roster_import.py; invites:
+bot/cli/invite.py)."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from bot.cli import common
 from bot.cli.common import CliError, command, display_width, operator_tr, pad, parse_code, session
 from bot.domain.codes import ContactLevel, Role
 from bot.domain.phone import mask_mobile
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.services import admin as admin_svc
-from bot.services import importing
 from bot.services.context import OPERATOR
-
-MAX_ERRORS_SHOWN = 200
 
 
 def mask_id_number(value: str | None) -> str:
@@ -23,54 +20,6 @@ def mask_id_number(value: str | None) -> str:
     if not value:
         return "—"
     return value[:4] + "*" * max(len(value) - 8, 0) + value[-4:]
-
-
-# --- import -------------------------------------------------------------------------------------------
-
-class ProgressLine(common.ProgressLine):
-    """`\\r导入 3200/10000` on stderr, only when stderr is a terminal."""
-
-    def __init__(self, tr: Translator, stream: Any = None):
-        super().__init__(tr, N_("Importing {done}/{total}"), N_("Importing {done}"), stream)
-
-
-@command
-async def cmd_import(args: argparse.Namespace) -> int:
-    async with session(args) as ctx:
-        tr = ctx.tr
-        path = Path(args.file)
-        if not path.is_file():
-            raise CliError(tr.gettext(N_("No such file: {path}"), path=str(path)))
-        progress = ProgressLine(tr)
-        try:
-            report = await importing.import_roster(ctx.svc, OPERATOR, path, args.branch, good_only=args.good_only,
-                                                   progress=progress)
-        finally:
-            progress.end()
-    for err in report.errors[:MAX_ERRORS_SHOWN]:
-        reason = err.error.localized(tr)
-        if err.header:
-            print(tr.gettext(N_("Row {row}, {column}: {reason}"), row=err.row, column=err.header, reason=reason))
-        else:
-            print(tr.gettext(N_("Row {row}: {reason}"), row=err.row, reason=reason))
-    if len(report.errors) > MAX_ERRORS_SHOWN:
-        print(tr.gettext(N_("… and {n} more errors"), n=len(report.errors) - MAX_ERRORS_SHOWN))
-    if report.ignored_columns:
-        print(tr.gettext(N_("Columns left out (not roster columns): {columns}"),
-                         columns="、".join(report.ignored_columns)))
-    good = report.rows - report.bad_rows
-    print(tr.gettext(N_("Read {rows} rows: {good} good, {bad} with errors."), rows=report.rows, good=good,
-                     bad=report.bad_rows))
-    if report.written:
-        print(tr.gettext(N_("Imported {n} members into {branch} (id {id})."), n=report.imported,
-                         branch=report.branch_name, id=report.branch_id))
-        return 0
-    if report.errors and not args.good_only:
-        print(tr.gettext(N_("Nothing was written: correct the rows above, or run again with --good-only to import"
-                            " the {good} good rows."), good=good))
-        return 1
-    print(tr.gettext(N_("Nothing was imported: the file has no good member rows.")))
-    return 1 if report.errors else 0
 
 
 # --- members ------------------------------------------------------------------------------------------
@@ -84,6 +33,9 @@ async def cmd_member_list(args: argparse.Namespace) -> int:
             return await _unbound_list(ctx, args)
         tr = ctx.tr
         page = await admin_svc.list_members(ctx.svc, OPERATOR, args.branch, args.page)
+        if not page.rows and page.total:
+            raise CliError(tr.gettext(N_("There is no page {page}: pages 1–{pages} ({total} members)"),
+                                      page=args.page, pages=page.pages, total=page.total))
         if not page.rows:
             print(tr.gettext(N_("No members")))
             return 0
@@ -209,15 +161,8 @@ def _positive(text: str) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add the people subcommands (import, member, grant) to the `branchbot` parser (invite: bot/cli/invite.py)."""
+    """Add `member` and `grant` to the `branchbot` parser (import: roster_import.py; invite: invite.py)."""
     h = operator_tr().gettext
-    p = sub.add_parser("import", help=h(N_("import a 支部党员名册 (.xlsx or .csv) into a branch")))
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--branch", type=int, required=True, metavar="ID", help=h(N_("the branch the members belong to")))
-    p.add_argument("--good-only", action="store_true",
-                   help=h(N_("import the good rows even if other rows have errors")))
-    p.set_defaults(func=cmd_import)
-
     member = sub.add_parser("member", help=h(N_("look members up")))
     member_sub = member.add_subparsers(dest="member_command", required=True)
     p = member_sub.add_parser("list", help=h(N_("list members, a page at a time")))
