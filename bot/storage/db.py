@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 # fetchone_now blocks the event loop: if SQLite is busy (WAL recovery, a checkpoint in another process),
 # wait this long at most, then take the aiosqlite path instead.
 NOW_BUSY_TIMEOUT = 0.05
+WAL_AUTOCHECKPOINT = 1000       # SQLite's default, restored after a bulk()
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -76,6 +77,20 @@ def _all_in_thread(conn: Any, sql: str, params: Sequence[Any]) -> list[Any]:
         return cur.fetchall()
     finally:
         cur.close()
+
+
+def _tuples_in_thread(conn: Any, sql: str, params: Sequence[Any]) -> list[tuple]:
+    cur = conn.execute(sql, params)
+    try:
+        cur.row_factory = None        # plain tuples: hundreds of thousands of rows, read by position
+        return cur.fetchall()
+    finally:
+        cur.close()
+
+
+async def fetch_tuples_plain(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    """All rows as plain tuples, in one hop to aiosqlite's thread (bulk reads of the scan)."""
+    return await conn._execute(_tuples_in_thread, conn._conn, sql, params)  # noqa: SLF001
 
 
 async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -261,6 +276,28 @@ class Database:
                 # this every later write would fail on BEGIN ("cannot start a transaction within a transaction").
                 await self._writer.execute("ROLLBACK")
                 raise
+
+    @asynccontextmanager
+    async def bulk(self) -> AsyncIterator[None]:
+        """Many write transactions with ONE WAL checkpoint at the end (the scan's chunks).
+
+        By default every COMMIT that leaves more than 1000 pages in the WAL checkpoints them into the
+        database file: a scan of sixteen chunks paid sixteen checkpoints, most pages written several
+        times. Here the WAL grows during the work and is checkpointed once (PASSIVE: it never waits for
+        a reader; a page still read is copied at the next checkpoint)."""
+        assert self._writer is not None
+        await self._writer.execute("PRAGMA wal_autocheckpoint=0")
+        try:
+            yield
+        finally:
+            if self._writer is not None:
+                await self._writer.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
+                await fetch_one(self._writer, "PRAGMA wal_checkpoint(PASSIVE)")
+
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        assert self._reader is not None
+        return self._reader
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         assert self._reader is not None

@@ -9,8 +9,14 @@ For each organization node due for a scan:
 - then transfers without 回执, idle cases, flow members, the 2019 removal date (scan_items) and
   campaign deadlines (deadlines).
 
-"Told once per crossing": members.contact_level records the level last flagged, so only members whose
-level rises are selected (bot.storage.members.record_contact sets it back to 0 on a newer contact).
+"Told once per crossing": contact_levels records the level last flagged, so only members whose level
+rises are selected (bot.storage.members.record_contact deletes the row on a newer contact).
+
+The first scan of a node reads every member past a threshold. Each later run reads a window: the
+members whose last contact (or entry) lies between the previous run's cutoff and today's (job_runs
+state, per node: missed days widen the window, a changed threshold moves its edge), plus the members
+whose record changed since that run, tested in full — a backdated contact may put a member back
+below a threshold already passed, and the next run tells that crossing again, never skipping it.
 
 No contact on record at all: the rules call such a member lost, but right after an import that would
 open a case for everyone whose dates were not filled in. The scan uses the day the member was entered
@@ -21,10 +27,12 @@ month after entry with still no contact → 失控, six months → 失联.
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Awaitable, Callable, Sequence
 
+from bot.clock import utc_iso
 from bot.domain.codes import ContactLevel
 from bot.domain.dates import add_months
 from bot.domain.disposition import SEARCHING
@@ -36,9 +44,10 @@ from bot.services.scan.batch import Batch, Contacts, Flag, Recipient, ScanRun, l
 from bot.services.scan.messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, esc, render_check_in
 from bot.services.scan.settings import ReminderSettings, all_effective_settings
 from bot.storage import scan_repo
-from bot.storage.scan_repo import BRANCH, CREATED, ID, LAST, M_LANG, M_TG, NAME, O_LANG, O_TG
+from bot.storage.scan_repo import BRANCH, CREATED, ID, LAST, M_LANG, M_TG, NAME, O_LANG, O_TG, Window
 
 SCAN_JOB = "scan"
+WINDOW_JOB = "scan_window"     # job_runs.state: the cutoffs of the last run, per node
 
 
 @dataclass
@@ -81,25 +90,26 @@ def _contact_line(r: Any, today: date, conf: ReminderSettings) -> tuple[Line, st
 
 
 async def _crossings(run: ScanRun, conf: ReminderSettings, today: date, branch_ids: Sequence[int] | None,
-                     from_levels: tuple[int, ...], cut: date, handle: Callable, with_users: bool) -> None:
-    """Select the members crossing `cut` from each level, chunk by chunk in branch order: each chunk holds
-    whole branches (the last branch of a full chunk waits for the next one), so each recipient gets one
-    message per branch and kind rather than one per chunk. A branch larger than a chunk is split."""
-    for level in from_levels:
-        from_branch = 0
-        while True:
-            async with run.tx() as tx:
-                rows = await scan_repo.level_candidates(tx, level, cut, local_midnight(cut, conf), branch_ids,
-                                                        from_branch, run.chunk, with_users)
-                full = len(rows) == run.chunk
-                if full:
-                    from_branch = rows[-1][BRANCH]
-                    whole = [r for r in rows if r[BRANCH] != from_branch]
-                    rows = whole or rows
-                if rows:
-                    await handle(run, tx, conf, today, rows)
-            if not full:
-                break
+                     level: int, cut: date, window: Window | None, handle: Callable, with_users: bool) -> None:
+    """Flag the members crossing `cut` to `level`, chunk by chunk in branch order: each chunk holds whole
+    branches (a branch that does not fit waits for the next chunk), so each recipient gets one message
+    per branch and kind rather than one per chunk. A branch larger than a chunk is split."""
+    cut_instant = local_midnight(cut, conf)
+    reader = run.shared_tx if run.shared_tx is not None else run.db
+    ids = await scan_repo.crossing_ids(reader, level, cut, cut_instant, branch_ids, window)
+    start = 0
+    while start < len(ids):
+        end = min(start + run.chunk, len(ids))
+        back = end
+        while back > start and end < len(ids) and ids[back - 1][0] == ids[end][0]:
+            back -= 1              # the branch that does not fit whole waits for the next chunk
+        end = back if back > start else end
+        part = [mid for _branch, mid in ids[start:end]]
+        start = end
+        async with run.tx() as tx:
+            rows = await scan_repo.crossing_rows(tx, part, level, cut, cut_instant, with_users)
+            if rows:
+                await handle(run, tx, conf, today, rows)
 
 
 async def _lost_writes(tx: Any, ids: list[int], today: date) -> list[tuple[int, int]]:
@@ -192,18 +202,51 @@ async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, to
     await run.finish(tx, batch, flags)
 
 
-async def scan_group(run: ScanRun, conf: ReminderSettings, org_ids: Sequence[int] | None) -> None:
-    """Every check for the nodes sharing one set of settings (None: all nodes, no filter needed)."""
-    today = run.now.astimezone(conf.tz).date()
+def level_cuts(today: date, conf: ReminderSettings) -> dict[int, tuple[date, datetime]]:
+    """Per contact level (code), the cutoff of its threshold on `today` and its instant (local midnight)."""
     th = conf.thresholds
-    await _crossings(run, conf, today, org_ids, (1, 0), contact_cutoff(today, th.lost_months), _flag_lost, False)
-    await _crossings(run, conf, today, org_ids, (0,), contact_cutoff(today, th.out_of_control_months),
-                     _flag_out_of_control, True)
+    cuts = {ContactLevel.LOST.code: contact_cutoff(today, th.lost_months),
+            ContactLevel.OUT_OF_CONTROL.code: contact_cutoff(today, th.out_of_control_months)}
+    return {code: (cut, local_midnight(cut, conf)) for code, cut in cuts.items()}
+
+
+def window_of(state: tuple[str, dict[str, Any]] | None, level: int) -> Window | None:
+    """The window a node's last run left for `level` (None: never scanned, or before windows existed)."""
+    if state is None or str(level) not in state[1]:
+        return None
+    cut, instant = state[1][str(level)]
+    return Window(date.fromisoformat(cut), instant, state[0])
+
+
+def window_state(cuts: dict[int, tuple[date, datetime]]) -> dict[str, Any]:
+    return {str(code): [cut.isoformat(), utc_iso(instant)] for code, (cut, instant) in cuts.items()}
+
+
+async def scan_group(run: ScanRun, conf: ReminderSettings, org_ids: Sequence[int] | None,
+                     state: tuple[str, dict[str, Any]] | None = None) -> None:
+    """Every check for the nodes sharing one set of settings and one window state (None: all nodes, no
+    filter needed). Lost first: a member past both thresholds is told 失联 only."""
+    today = run.now.astimezone(conf.tz).date()
+    cuts = level_cuts(today, conf)
+    lost, out = ContactLevel.LOST.code, ContactLevel.OUT_OF_CONTROL.code
+    await _crossings(run, conf, today, org_ids, lost, cuts[lost][0], window_of(state, lost), _flag_lost, False)
+    await _crossings(run, conf, today, org_ids, out, cuts[out][0], window_of(state, out), _flag_out_of_control, True)
     await scan_items.transfers_without_receipt(run, conf, today, org_ids)
     await scan_items.idle_cases(run, conf, today, org_ids)
     await scan_items.flow_members(run, conf, today, org_ids)
     await scan_items.removals_due(run, conf, today, org_ids)
     await deadline_reminders(run, conf, today, org_ids)
+
+
+def _groups(scope: list[int], settings: dict[int, ReminderSettings],
+            states: dict[str, tuple[str, dict[str, Any]]]) -> dict[tuple, list[int]]:
+    """The nodes that can be scanned together: same settings, same window state (normally all of them)."""
+    groups: dict[tuple, list[int]] = {}
+    for oid in scope:
+        state = states.get(str(oid))
+        key = (settings[oid], None if state is None else json.dumps(state, sort_keys=True))
+        groups.setdefault(key, []).append(oid)
+    return groups
 
 
 async def run_scan(services: Services, actor: Actor = SCHEDULER, *, org_ids: Sequence[int] | None = None,
@@ -220,17 +263,21 @@ async def run_scan(services: Services, actor: Actor = SCHEDULER, *, org_ids: Seq
     orgs, roles = await scan_repo.contacts_rows(db)
     run = ScanRun(db, now, Contacts(orgs, roles, default_locale), actor.label, default_locale, sink, chunk)
     scope = sorted(settings) if org_ids is None else sorted(o for o in set(org_ids) if o in settings)
-    groups: dict[ReminderSettings, list[int]] = {}
-    for oid in scope:
-        groups.setdefault(settings[oid], []).append(oid)
+    states = await scan_repo.window_states(db, WINDOW_JOB)
+    groups = _groups(scope, settings, states)
     everything = org_ids is None and len(groups) == 1
 
     async def body() -> None:
-        for conf, ids in groups.items():
-            await scan_group(run, conf, None if everything else ids)
+        new_states: dict[str, dict[str, Any]] = {}
+        for (conf, _state), ids in groups.items():
+            await scan_group(run, conf, None if everything else ids, states.get(str(ids[0])))
+            cuts = window_state(level_cuts(now.astimezone(conf.tz).date(), conf))
+            new_states.update((str(o), cuts) for o in ids)
         if record_job and not dry_run and scope:
             async with db.write(actor.label) as tx:
                 await scan_repo.record_runs(tx, SCAN_JOB, [str(o) for o in scope], now)
+                # The next run's window starts where this one stopped (only once all of it is written).
+                await scan_repo.record_states(tx, WINDOW_JOB, new_states, now)
 
     if dry_run:
         try:
@@ -241,5 +288,6 @@ async def run_scan(services: Services, actor: Actor = SCHEDULER, *, org_ids: Seq
         except _DryRun:
             pass
     else:
-        await body()
+        async with db.bulk():
+            await body()
     return ScanReport(now, dry_run, len(scope), dict(run.counts), run.messages)
