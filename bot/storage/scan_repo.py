@@ -61,55 +61,75 @@ def _below(level: int, alias: str = "m") -> str:
 
 
 class Window(NamedTuple):
-    """Where the last run of the daily scan stopped, for one threshold: its cutoff (date and, for members
-    with no contact on record, the instant) and when it ran (members changed since then are rechecked)."""
-    cut: date
-    cut_instant: str
+    """Where the last run of the daily scan stopped for one node: per contact level (code), that run's
+    cutoff (date, and the instant for members with no contact on record), and when it ran (members
+    whose record changed since then are rechecked in full)."""
+    cuts: dict[int, tuple[str, str]]
     ran_at: str
 
 
+class Cut(NamedTuple):
+    """A threshold on the scan's day: last contact before `date`, or none and entered before `instant`."""
+    level: int
+    date: str
+    instant: str
+
+    def crossed(self, last: str | None, created: str) -> bool:
+        return last < self.date if last else created < self.instant
+
+
 _LOST_COLUMNS = "m.id, m.branch_id, m.name, m.last_contact_on, m.created_at"
+# created_at only where there is no contact on record (Cut.crossed reads it only then): the ranges on
+# last_contact_on are then read from members_contact alone, not from 145,000 scattered table rows.
+_CANDIDATE = (f"SELECT m.branch_id, m.id, m.last_contact_on,"
+              f" CASE WHEN m.last_contact_on IS NULL THEN m.created_at END, COALESCE(l.level, 0) FROM members m"
+              f" LEFT JOIN contact_levels l ON l.member_id = m.id WHERE {scannable()} AND COALESCE(l.level, 0) < ?")
 
 
-async def crossing_ids(db: Tx | Database, level: int, cut: date, cut_instant: datetime,
-                       branch_ids: Sequence[int] | None, window: Window | None) -> list[tuple[int, int]]:
-    """(branch_id, member_id), in that order, of the scanned members below `level` whose last contact is
-    before `cut` — or, with none on record, who were entered before `cut_instant`.
+async def crossing_candidates(db: Tx | Database, cuts: Sequence[Cut], branch_ids: Sequence[int] | None,
+                              window: Window | None) -> list[tuple]:
+    """(branch_id, member_id, last_contact_on, created_at, level) of scanned members below the highest
+    level of `cuts` who may have crossed one of them; the caller tests each row (Cut.crossed).
 
-    Without a window, every such member (the first scan). With the window of the last run, only those
-    whose last contact (or entry) falls between that run's cutoff and this one's, plus the members whose
-    record changed since that run (a contact entered with a past date, an import, a move), tested in
-    full: together exactly the members a full scan would return (tests/test_scan_window.py)."""
+    Without a window: every member past the lowest threshold (the first scan), from the indexes alone.
+    With the window of the node's last run: the members whose last contact (or entry) falls between
+    that run's cutoff and today's, for each level, plus the members whose record changed since that run
+    (a contact entered with a past date, an import, a move), whatever their dates: together a superset
+    of what the full read would flag (tests/test_scan_window.py), a day's worth instead of the register."""
     scope, sp = scope_sql("m.branch_id", branch_ids)
-    below, ok = _below(level), scannable()
-    c, ci = cut.isoformat(), utc_iso(cut_instant)
+    top = max(c.level for c in cuts)
+    latest = max(cuts, key=lambda c: c.date)           # the shortest threshold reaches the latest date
     if window is None:
-        sql = (f"SELECT m.branch_id, m.id FROM members m WHERE {ok} AND m.last_contact_on < ?{scope} AND {below}"
-               f" UNION ALL SELECT m.branch_id, m.id FROM members m WHERE {ok} AND m.last_contact_on IS NULL"
-               f" AND m.created_at < ?{scope} AND {below} ORDER BY 1, 2")
-        return await fetch_tuples(db, sql, (c, *sp, ci, *sp))
-    sql = (f"SELECT m.branch_id, m.id FROM members m WHERE {ok} AND m.last_contact_on >= ? AND m.last_contact_on < ?"
-           f"{scope} AND {below}"
-           f" UNION SELECT m.branch_id, m.id FROM members m WHERE {ok} AND m.last_contact_on IS NULL"
-           f" AND m.created_at >= ? AND m.created_at < ?{scope} AND {below}"
-           f" UNION SELECT m.branch_id, m.id FROM members m WHERE m.updated_at >= ? AND {ok}"
-           f" AND (m.last_contact_on < ? OR (m.last_contact_on IS NULL AND m.created_at < ?)){scope} AND {below}"
-           " ORDER BY 1, 2")
-    return await fetch_tuples(db, sql, (window.cut.isoformat(), c, *sp, window.cut_instant, ci, *sp,
-                                        window.ran_at, c, ci, *sp))
+        sql = (f"{_CANDIDATE} AND m.last_contact_on < ?{scope}"
+               f" UNION ALL {_CANDIDATE} AND m.last_contact_on IS NULL AND m.created_at < ?{scope}")
+        return await fetch_tuples(db, sql, (top, latest.date, *sp, top, latest.instant, *sp))
+    parts, params = [], []
+    for c in cuts:
+        lo_date, lo_instant = window.cuts.get(c.level, ("", ""))
+        parts.append(f"{_CANDIDATE} AND m.last_contact_on >= ? AND m.last_contact_on < ?{scope}")
+        params += [top, lo_date, c.date, *sp]
+        parts.append(f"{_CANDIDATE} AND m.last_contact_on IS NULL AND m.created_at >= ? AND m.created_at < ?{scope}")
+        params += [top, lo_instant, c.instant, *sp]
+    # INDEXED BY: inside the UNION the planner would otherwise walk a whole index to save a sort.
+    parts.append(_CANDIDATE.replace("FROM members m", "FROM members m INDEXED BY members_updated") +
+                 f" AND m.updated_at >= ?{scope}")
+    params += [top, window.ran_at, *sp]
+    return await fetch_tuples(db, " UNION ".join(parts), params)
 
 
-async def crossing_rows(tx: Tx, member_ids: Sequence[int], level: int, cut: date, cut_instant: datetime,
-                        with_users: bool) -> list[tuple]:
-    """The rows of `member_ids` (from crossing_ids) that still cross, in branch then member order.
+async def crossing_rows(tx: Tx, member_ids: Sequence[int], cut: Cut, with_users: bool) -> list[tuple]:
+    """The rows of `member_ids` that still cross `cut` below its level (in the order given, as SQLite
+    walks json_each first: no sort; the caller does not depend on it) — tested
+    again inside the write transaction, so a contact recorded since the candidates were read counts.
 
     `with_users` adds the member's and their officer's Telegram accounts (for the check-in and the
     officer's reminder)."""
     columns, joins = (_CANDIDATE_COLUMNS, _CANDIDATE_FROM) if with_users else (_LOST_COLUMNS, " FROM members m")
+    joins = joins.replace(" FROM members m", " FROM json_each(?) j JOIN members m ON m.id = j.value", 1)
     return await fetch_tuples(
-        tx, f"SELECT {columns}{joins} WHERE m.id IN (SELECT value FROM json_each(?)) AND {scannable()}"
-        f" AND (m.last_contact_on < ? OR (m.last_contact_on IS NULL AND m.created_at < ?)) AND {_below(level)}"
-        " ORDER BY m.branch_id, m.id", (json.dumps(list(member_ids)), cut.isoformat(), utc_iso(cut_instant)))
+        tx, f"SELECT {columns}{joins} WHERE {scannable()}"
+        f" AND (m.last_contact_on < ? OR (m.last_contact_on IS NULL AND m.created_at < ?)) AND {_below(cut.level)}",
+        (json.dumps(list(member_ids)), cut.date, cut.instant))
 
 
 async def set_levels(tx: Tx, member_ids: Sequence[int], level: int, since: date) -> None:
@@ -144,12 +164,14 @@ async def record_states(tx: Tx, job: str, states: dict[str, dict[str, Any]], at:
 
 async def open_cases(tx: Tx, member_ids: Sequence[int], opened_on: date, state: str) -> list[tuple[int, int]]:
     """Open a lost-contact case for each member without a case in progress (as bot.storage.cases.
-    open_case_of: not closed, not regained); returns [(case_id, member_id)] of the cases opened."""
+    open_case_of: not closed, not regained); returns [(case_id, member_id)] of the cases opened.
+
+    Straight from the id list (the members were just read by the scan; the foreign key still checks)."""
     rows = await tx.fetchall(
-        "INSERT INTO cases (member_id, opened_on, state, created_at) SELECT m.id, ?, ?, ? FROM members m"
-        " WHERE m.id IN (SELECT value FROM json_each(?)) AND NOT EXISTS (SELECT 1 FROM cases c"
-        " WHERE c.member_id = m.id AND c.closed_on IS NULL AND c.state NOT IN ('regained', 'closed'))"
-        " RETURNING id, member_id", (opened_on.isoformat(), state, tx.now_iso, json.dumps(list(member_ids))))
+        "INSERT INTO cases (member_id, opened_on, state, created_at) SELECT j.value, ?, ?, ? FROM json_each(?) j"
+        " WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.member_id = j.value AND c.closed_on IS NULL"
+        " AND c.state NOT IN ('regained', 'closed')) RETURNING id, member_id",
+        (opened_on.isoformat(), state, tx.now_iso, json.dumps(sorted(member_ids))))
     return sorted((r[0], r[1]) for r in rows)
 
 

@@ -30,7 +30,7 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any, Awaitable, Callable, Iterator, Sequence
 
 from bot.clock import utc_iso
 from bot.domain.codes import ContactLevel
@@ -89,27 +89,58 @@ def _contact_line(r: Any, today: date, conf: ReminderSettings) -> tuple[Line, st
     return Line(LINE_NO_CONTACT, {"name": esc(r[NAME]), "date": entered.isoformat()}), None, days
 
 
+def _by_branch(rows: Sequence[tuple], cuts: Sequence[scan_repo.Cut]) -> dict[int, list[tuple[int, list[int]]]]:
+    """Per level, the crossing members' ids grouped by branch (branches in order, members in order):
+    each candidate goes to the highest level it crossed above its own — a member past both thresholds
+    is told 失联 only."""
+    out: dict[int, dict[int, list[int]]] = {c.level: {} for c in cuts}
+    ordered = sorted(cuts, key=lambda c: -c.level)
+    for branch, mid, last, created, level in rows:
+        for c in ordered:
+            if c.level <= level:
+                break
+            if c.crossed(last, created):
+                out[c.level].setdefault(branch, []).append(mid)
+                break
+    return {lv: [(b, sorted(ids)) for b, ids in sorted(per.items())] for lv, per in out.items()}
+
+
+def _chunks(branches: list[tuple[int, list[int]]], size: int) -> Iterator[list[int]]:
+    """Chunks of about `size` members made of whole branches (a branch larger than `size` is split)."""
+    part: list[int] = []
+    for _branch, ids in branches:
+        if part and len(part) + len(ids) > size:
+            yield part
+            part = []
+        for i in range(0, len(ids), size):
+            part.extend(ids[i:i + size])
+            if len(part) >= size:
+                yield part
+                part = []
+    if part:
+        yield part
+
+
 async def _crossings(run: ScanRun, conf: ReminderSettings, today: date, branch_ids: Sequence[int] | None,
-                     level: int, cut: date, window: Window | None, handle: Callable, with_users: bool) -> None:
-    """Flag the members crossing `cut` to `level`, chunk by chunk in branch order: each chunk holds whole
-    branches (a branch that does not fit waits for the next chunk), so each recipient gets one message
-    per branch and kind rather than one per chunk. A branch larger than a chunk is split."""
-    cut_instant = local_midnight(cut, conf)
+                     cuts: dict[int, scan_repo.Cut], window: Window | None) -> None:
+    """Flag the members crossing each threshold, 失联 first, chunk by chunk: each chunk holds whole
+    branches, so each recipient gets one message per branch and kind rather than one per chunk."""
     reader = run.shared_tx if run.shared_tx is not None else run.db
-    ids = await scan_repo.crossing_ids(reader, level, cut, cut_instant, branch_ids, window)
-    start = 0
-    while start < len(ids):
-        end = min(start + run.chunk, len(ids))
-        back = end
-        while back > start and end < len(ids) and ids[back - 1][0] == ids[end][0]:
-            back -= 1              # the branch that does not fit whole waits for the next chunk
-        end = back if back > start else end
-        part = [mid for _branch, mid in ids[start:end]]
-        start = end
-        async with run.tx() as tx:
-            rows = await scan_repo.crossing_rows(tx, part, level, cut, cut_instant, with_users)
-            if rows:
-                await handle(run, tx, conf, today, rows)
+    candidates = await scan_repo.crossing_candidates(reader, list(cuts.values()), branch_ids, window)
+    grouped = _by_branch(candidates, list(cuts.values()))
+    del candidates
+    steps = ((ContactLevel.LOST.code, _flag_lost, False), (ContactLevel.OUT_OF_CONTROL.code, _flag_out_of_control, True))
+    for level, handle, with_users in steps:
+        for part in _chunks(grouped[level], run.chunk):
+            async with run.tx() as tx:
+                rows = await scan_repo.crossing_rows(tx, part, cuts[level], with_users)
+                if rows:
+                    rows.sort(key=_branch_then_id)
+                    await handle(run, tx, conf, today, rows)
+
+
+def _branch_then_id(r: tuple) -> tuple[int, int]:
+    return r[BRANCH], r[ID]
 
 
 async def _lost_writes(tx: Any, ids: list[int], today: date) -> list[tuple[int, int]]:
@@ -202,35 +233,33 @@ async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, to
     await run.finish(tx, batch, flags)
 
 
-def level_cuts(today: date, conf: ReminderSettings) -> dict[int, tuple[date, datetime]]:
-    """Per contact level (code), the cutoff of its threshold on `today` and its instant (local midnight)."""
+def level_cuts(today: date, conf: ReminderSettings) -> dict[int, scan_repo.Cut]:
+    """Per contact level (code), its threshold's cutoff on `today` (and that day's local midnight)."""
     th = conf.thresholds
     cuts = {ContactLevel.LOST.code: contact_cutoff(today, th.lost_months),
             ContactLevel.OUT_OF_CONTROL.code: contact_cutoff(today, th.out_of_control_months)}
-    return {code: (cut, local_midnight(cut, conf)) for code, cut in cuts.items()}
+    return {code: scan_repo.Cut(code, cut.isoformat(), utc_iso(local_midnight(cut, conf)))
+            for code, cut in cuts.items()}
 
 
-def window_of(state: tuple[str, dict[str, Any]] | None, level: int) -> Window | None:
-    """The window a node's last run left for `level` (None: never scanned, or before windows existed)."""
-    if state is None or str(level) not in state[1]:
+def window_of(state: tuple[str, dict[str, Any]] | None) -> Window | None:
+    """The window a node's last run left (None: never scanned, or scanned before windows existed)."""
+    if state is None:
         return None
-    cut, instant = state[1][str(level)]
-    return Window(date.fromisoformat(cut), instant, state[0])
+    ran_at, cuts = state
+    return Window({int(code): (cut[0], cut[1]) for code, cut in cuts.items()}, ran_at)
 
 
-def window_state(cuts: dict[int, tuple[date, datetime]]) -> dict[str, Any]:
-    return {str(code): [cut.isoformat(), utc_iso(instant)] for code, (cut, instant) in cuts.items()}
+def window_state(cuts: dict[int, scan_repo.Cut]) -> dict[str, Any]:
+    return {str(code): [c.date, c.instant] for code, c in cuts.items()}
 
 
 async def scan_group(run: ScanRun, conf: ReminderSettings, org_ids: Sequence[int] | None,
                      state: tuple[str, dict[str, Any]] | None = None) -> None:
     """Every check for the nodes sharing one set of settings and one window state (None: all nodes, no
-    filter needed). Lost first: a member past both thresholds is told 失联 only."""
+    filter needed)."""
     today = run.now.astimezone(conf.tz).date()
-    cuts = level_cuts(today, conf)
-    lost, out = ContactLevel.LOST.code, ContactLevel.OUT_OF_CONTROL.code
-    await _crossings(run, conf, today, org_ids, lost, cuts[lost][0], window_of(state, lost), _flag_lost, False)
-    await _crossings(run, conf, today, org_ids, out, cuts[out][0], window_of(state, out), _flag_out_of_control, True)
+    await _crossings(run, conf, today, org_ids, level_cuts(today, conf), window_of(state))
     await scan_items.transfers_without_receipt(run, conf, today, org_ids)
     await scan_items.idle_cases(run, conf, today, org_ids)
     await scan_items.flow_members(run, conf, today, org_ids)

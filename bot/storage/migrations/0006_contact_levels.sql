@@ -4,7 +4,9 @@
 -- level (a 233 MB WAL for one UPDATE); a row here is (member, level, since), about 20 bytes. A member
 -- in contact (level 0) has no row: the scan inserts rows in member order, a newer contact deletes one.
 CREATE TABLE contact_levels (
-    member_id INTEGER PRIMARY KEY REFERENCES members(id),
+    member_id INTEGER PRIMARY KEY,   -- members.id; no REFERENCES: the check cost a lookup in the wide members
+                                     -- table per row (a third of the insert), and only the scan writes rows,
+                                     -- for members it has just read (members are never deleted)
     level     INTEGER NOT NULL CHECK (level IN (1, 2)),   -- ContactLevel.code: 1 失控, 2 失联
     since     TEXT NOT NULL                               -- the day the scan flagged it (ISO date)
 );
