@@ -74,47 +74,49 @@ class Cut(NamedTuple):
     date: str
     instant: str
 
-    def crossed(self, last: str | None, created: str) -> bool:
-        return last < self.date if last else created < self.instant
-
 
 _LOST_COLUMNS = "m.id, m.branch_id, m.name, m.last_contact_on, m.created_at"
-# created_at only where there is no contact on record (Cut.crossed reads it only then): the ranges on
-# last_contact_on are then read from members_contact alone, not from 145,000 scattered table rows.
-_CANDIDATE = (f"SELECT m.branch_id, m.id, m.last_contact_on,"
-              f" CASE WHEN m.last_contact_on IS NULL THEN m.created_at END, COALESCE(l.level, 0) FROM members m"
-              f" LEFT JOIN contact_levels l ON l.member_id = m.id WHERE {scannable()} AND COALESCE(l.level, 0) < ?")
+_CROSSED = "(m.last_contact_on < :d{0} OR (m.last_contact_on IS NULL AND m.created_at < :i{0}))"
 
 
 async def crossing_candidates(db: Tx | Database, cuts: Sequence[Cut], branch_ids: Sequence[int] | None,
-                              window: Window | None) -> list[tuple]:
-    """(branch_id, member_id, last_contact_on, created_at, level) of scanned members below the highest
-    level of `cuts` who may have crossed one of them; the caller tests each row (Cut.crossed).
+                              window: Window | None) -> list[tuple[int, int, int]]:
+    """(level, branch_id, member_id) of the scanned members who crossed a threshold above the level they
+    are flagged at: `level` is the highest threshold crossed (a member past both is told 失联 only).
 
-    Without a window: every member past the lowest threshold (the first scan), from the indexes alone.
+    Without a window: every member past the shortest threshold (the first scan), from the indexes alone.
     With the window of the node's last run: the members whose last contact (or entry) falls between
     that run's cutoff and today's, for each level, plus the members whose record changed since that run
-    (a contact entered with a past date, an import, a move), whatever their dates: together a superset
-    of what the full read would flag (tests/test_scan_window.py), a day's worth instead of the register."""
+    (a contact entered with a past date, an import, a move), whatever their dates. Each is tested in
+    full, so the window only chooses what is read: the result is what the full read gives
+    (tests/test_scan_window.py), from a day's worth of members instead of the register."""
     scope, sp = scope_sql("m.branch_id", branch_ids)
-    top = max(c.level for c in cuts)
-    latest = max(cuts, key=lambda c: c.date)           # the shortest threshold reaches the latest date
+    ordered = sorted(cuts, key=lambda c: -c.level)
+    target = "CASE " + " ".join(f"WHEN {_CROSSED.format(c.level)} THEN {c.level}" for c in ordered) + " ELSE 0 END"
+    # created_at is read only for members with no contact on record: the ranges on last_contact_on are
+    # read from members_contact alone, not from 145,000 scattered table rows.
+    select = (f"SELECT {target} AS target, m.branch_id AS branch, m.id AS id, COALESCE(l.level, 0) AS level"
+              f" FROM members m LEFT JOIN contact_levels l ON l.member_id = m.id WHERE {scannable()}")
+    params: dict[str, Any] = {f"d{c.level}": c.date for c in cuts} | {f"i{c.level}": c.instant for c in cuts}
+    params |= {f"s{i}": v for i, v in enumerate(sp)}
+    scope = scope.replace("?", "{}").format(*(f":s{i}" for i in range(len(sp)))) if sp else scope
+    latest = max(cuts, key=lambda c: c.date).level      # the shortest threshold reaches the latest date
     if window is None:
-        sql = (f"{_CANDIDATE} AND m.last_contact_on < ?{scope}"
-               f" UNION ALL {_CANDIDATE} AND m.last_contact_on IS NULL AND m.created_at < ?{scope}")
-        return await fetch_tuples(db, sql, (top, latest.date, *sp, top, latest.instant, *sp))
-    parts, params = [], []
-    for c in cuts:
-        lo_date, lo_instant = window.cuts.get(c.level, ("", ""))
-        parts.append(f"{_CANDIDATE} AND m.last_contact_on >= ? AND m.last_contact_on < ?{scope}")
-        params += [top, lo_date, c.date, *sp]
-        parts.append(f"{_CANDIDATE} AND m.last_contact_on IS NULL AND m.created_at >= ? AND m.created_at < ?{scope}")
-        params += [top, lo_instant, c.instant, *sp]
-    # INDEXED BY: inside the UNION the planner would otherwise walk a whole index to save a sort.
-    parts.append(_CANDIDATE.replace("FROM members m", "FROM members m INDEXED BY members_updated") +
-                 f" AND m.updated_at >= ?{scope}")
-    params += [top, window.ran_at, *sp]
-    return await fetch_tuples(db, " UNION ".join(parts), params)
+        parts = [f"{select} AND m.last_contact_on < :d{latest}{scope}",
+                 f"{select} AND m.last_contact_on IS NULL AND m.created_at < :i{latest}{scope}"]
+        joiner = " UNION ALL "
+    else:
+        parts, joiner = [], " UNION "
+        for c in cuts:
+            params[f"lo_d{c.level}"], params[f"lo_i{c.level}"] = window.cuts.get(c.level, ("", ""))
+            parts.append(f"{select} AND m.last_contact_on >= :lo_d{c.level} AND m.last_contact_on < :d{c.level}{scope}")
+            parts.append(f"{select} AND m.last_contact_on IS NULL AND m.created_at >= :lo_i{c.level}"
+                         f" AND m.created_at < :i{c.level}{scope}")
+        # INDEXED BY: inside the UNION the planner would otherwise walk a whole index to save a sort.
+        parts.append(select.replace("FROM members m", "FROM members m INDEXED BY members_updated")
+                     + f" AND m.updated_at >= :ran{scope}")
+        params["ran"] = window.ran_at
+    return await fetch_tuples(db, f"SELECT target, branch, id FROM ({joiner.join(parts)}) WHERE target > level", params)
 
 
 async def crossing_rows(tx: Tx, member_ids: Sequence[int], cut: Cut, with_users: bool) -> list[tuple]:
