@@ -83,6 +83,7 @@ async def crossing_candidates(db: Tx | Database, cuts: Sequence[Cut], branch_ids
                               window: Window | None) -> list[tuple[int, int, int]]:
     """(level, branch_id, member_id) of the scanned members who crossed a threshold above the level they
     are flagged at: `level` is the highest threshold crossed (a member past both is told 失联 only).
+    With a window a member may come twice (in a range and changed since the last run).
 
     Without a window: every member past the shortest threshold (the first scan), from the indexes alone.
     With the window of the node's last run: the members whose last contact (or entry) falls between
@@ -106,7 +107,7 @@ async def crossing_candidates(db: Tx | Database, cuts: Sequence[Cut], branch_ids
                  f"{select} AND m.last_contact_on IS NULL AND m.created_at < :i{latest}{scope}"]
         joiner = " UNION ALL "
     else:
-        parts, joiner = [], " UNION "
+        parts, joiner = [], " UNION ALL "     # a member in two parts is read twice: the caller keeps one
         for c in cuts:
             params[f"lo_d{c.level}"], params[f"lo_i{c.level}"] = window.cuts.get(c.level, ("", ""))
             parts.append(f"{select} AND m.last_contact_on >= :lo_d{c.level} AND m.last_contact_on < :d{c.level}{scope}")
@@ -151,17 +152,22 @@ async def level_changes(db: Database, member_id: int) -> list[Any]:
         " AND EXISTS (SELECT 1 FROM json_each(a.after, '$.members') WHERE value = ?) ORDER BY a.id", (member_id,))
 
 
-async def window_states(db: Database | Tx, job: str) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Per scope, the last run of `job` and the state it left (JSON), where it left one."""
+async def window_states(db: Database | Tx, job: str) -> dict[str, tuple[str, str]]:
+    """Per scope, the last run of `job` and the state it left (JSON text, parsed by the caller: nodes
+    scanned together share one), where it left one."""
     rows = await db.fetchall("SELECT scope, last_run, state FROM job_runs WHERE job = ? AND state IS NOT NULL", (job,))
-    return {r[0]: (r[1], json.loads(r[2])) for r in rows}
+    return {r[0]: (r[1], r[2]) for r in rows}
 
 
-async def record_states(tx: Tx, job: str, states: dict[str, dict[str, Any]], at: datetime) -> None:
+async def record_states(tx: Tx, job: str, states: Iterable[tuple[Sequence[str], dict[str, Any]]], at: datetime) -> None:
+    """One state for each group of scopes (written as JSON once per group, not once per node)."""
+    when, rows = utc_iso(at), []
+    for scopes, state in states:
+        text = json.dumps(state, sort_keys=True)
+        rows.extend((job, scope, when, text) for scope in scopes)
     await tx.executemany(
         "INSERT INTO job_runs (job, scope, last_run, state) VALUES (?, ?, ?, ?) ON CONFLICT(job, scope)"
-        " DO UPDATE SET last_run = excluded.last_run, state = excluded.state",
-        [(job, scope, utc_iso(at), json.dumps(state, sort_keys=True)) for scope, state in states.items()])
+        " DO UPDATE SET last_run = excluded.last_run, state = excluded.state", rows)
 
 
 async def open_cases(tx: Tx, member_ids: Sequence[int], opened_on: date, state: str) -> list[tuple[int, int]]:

@@ -105,7 +105,11 @@ def _contact_line(r: Any, days_since: DaysSince, conf: ReminderSettings) -> tupl
 def _by_branch(rows: Sequence[tuple[int, int, int]]) -> dict[int, list[tuple[int, list[int]]]]:
     """Per level, the crossing members' ids grouped by branch (branches in order, members in order)."""
     out: dict[int, dict[int, list[int]]] = {}
+    seen: set[int] = set()
     for level, branch, mid in rows:
+        if mid in seen:              # read twice by the window (in its range and changed since the last run)
+            continue
+        seen.add(mid)
         per = out.get(level)
         if per is None:
             per = out[level] = {}
@@ -256,12 +260,12 @@ def level_cuts(today: date, conf: ReminderSettings) -> dict[int, scan_repo.Cut]:
             for code, cut in cuts.items()}
 
 
-def window_of(state: tuple[str, dict[str, Any]] | None) -> Window | None:
+def window_of(state: tuple[str, str] | None) -> Window | None:
     """The window a node's last run left (None: never scanned, or scanned before windows existed)."""
     if state is None:
         return None
-    ran_at, cuts = state
-    return Window({int(code): (cut[0], cut[1]) for code, cut in cuts.items()}, ran_at)
+    ran_at, text = state
+    return Window({int(code): (cut[0], cut[1]) for code, cut in json.loads(text).items()}, ran_at)
 
 
 def window_state(cuts: dict[int, scan_repo.Cut]) -> dict[str, Any]:
@@ -269,7 +273,7 @@ def window_state(cuts: dict[int, scan_repo.Cut]) -> dict[str, Any]:
 
 
 async def scan_group(run: ScanRun, conf: ReminderSettings, org_ids: Sequence[int] | None,
-                     state: tuple[str, dict[str, Any]] | None = None) -> None:
+                     state: tuple[str, str] | None = None) -> None:
     """Every check for the nodes sharing one set of settings and one window state (None: all nodes, no
     filter needed)."""
     today = run.now.astimezone(conf.tz).date()
@@ -282,13 +286,11 @@ async def scan_group(run: ScanRun, conf: ReminderSettings, org_ids: Sequence[int
 
 
 def _groups(scope: list[int], settings: dict[int, ReminderSettings],
-            states: dict[str, tuple[str, dict[str, Any]]]) -> dict[tuple, list[int]]:
+            states: dict[str, tuple[str, str]]) -> dict[tuple, list[int]]:
     """The nodes that can be scanned together: same settings, same window state (normally all of them)."""
     groups: dict[tuple, list[int]] = {}
     for oid in scope:
-        state = states.get(str(oid))
-        key = (settings[oid], None if state is None else json.dumps(state, sort_keys=True))
-        groups.setdefault(key, []).append(oid)
+        groups.setdefault((settings[oid], states.get(str(oid))), []).append(oid)
     return groups
 
 
@@ -311,11 +313,10 @@ async def run_scan(services: Services, actor: Actor = SCHEDULER, *, org_ids: Seq
     everything = org_ids is None and len(groups) == 1
 
     async def body() -> None:
-        new_states: dict[str, dict[str, Any]] = {}
-        for (conf, _state), ids in groups.items():
-            await scan_group(run, conf, None if everything else ids, states.get(str(ids[0])))
-            cuts = window_state(level_cuts(now.astimezone(conf.tz).date(), conf))
-            new_states.update((str(o), cuts) for o in ids)
+        new_states: list[tuple[list[str], dict[str, Any]]] = []
+        for (conf, state), ids in groups.items():
+            await scan_group(run, conf, None if everything else ids, state)
+            new_states.append(([str(o) for o in ids], window_state(level_cuts(now.astimezone(conf.tz).date(), conf))))
         if record_job and not dry_run and scope:
             async with db.write(actor.label) as tx:
                 await scan_repo.record_runs(tx, SCAN_JOB, [str(o) for o in scope], now)
