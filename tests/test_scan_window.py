@@ -190,3 +190,17 @@ def test_missed_days_are_caught_up_in_one_window():
             await r.db.close()
 
     asyncio.run(run())
+
+
+def test_fast_paths_write_what_the_plain_ones_write():
+    """The scan's hand-built payloads and the handlers' cached keyboards equal what the plain code builds."""
+    from bot.handlers.markup import _keyboard, keyboard
+    from bot.services.scan.messages import check_in_payload, render_check_in
+    from bot.storage.outbox import payload_json
+
+    for locale in ("zh_CN", "en"):
+        for name in ("王XX", '<b>赵"XX"</b> & co'):
+            assert check_in_payload(locale, name, 42) == payload_json(*render_check_in(locale, name, 42))
+    rows = [[("报平安", "r:ok:42")], [("Menu", "c:menu"), ("My record", "c:me")]]
+    assert keyboard(rows).to_dict() == _keyboard(rows).to_dict()
+    assert keyboard(rows) is keyboard([list(r) for r in rows])          # built once, shared (PTB objects are frozen)

@@ -140,6 +140,11 @@ class Batch:
                ref: str | None, flag: Flag | None = None) -> None:
         self.singles.append((key, chat_id, kind, outbox_repo.payload_json(text, buttons), ref, flag))
 
+    def single_payload(self, key: str, chat_id: int, kind: str, payload: str, ref: str | None,
+                       flag: Flag | None = None) -> None:
+        """`single` with the payload JSON already built (bot.storage.outbox.payload_json's format)."""
+        self.singles.append((key, chat_id, kind, payload, ref, flag))
+
     def render(self) -> None:
         """Render every message gathered so far into outbox rows (pure Python: may run in a worker thread)."""
         rows = self._rows

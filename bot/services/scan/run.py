@@ -41,7 +41,7 @@ from bot.services.scan import items as scan_items
 from bot.services.context import SCHEDULER, Actor, Services
 from bot.services.deadlines import deadline_reminders
 from bot.services.scan.batch import Batch, Contacts, Flag, Recipient, ScanRun, locale_of
-from bot.services.scan.messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, esc, render_check_in
+from bot.services.scan.messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, check_in_payload, esc
 from bot.services.scan.settings import ReminderSettings, all_effective_settings
 from bot.storage import scan_repo
 from bot.storage.scan_repo import BRANCH, CREATED, ID, LAST, M_LANG, M_TG, NAME, O_LANG, O_TG, Window
@@ -229,7 +229,7 @@ async def _out_of_control_writes(tx: Any, ids: list[int], today: date) -> None:
 async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
     batch, flags = Batch(today), []
     header, level, day = {"months": conf.out_of_control_months}, ContactLevel.OUT_OF_CONTROL.value, today.isoformat()
-    add, single = batch.add, batch.single
+    add, single = batch.add, batch.single_payload
 
     def build() -> None:
         days_since = DaysSince(today)
@@ -241,8 +241,8 @@ async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, to
             ref = f"member:{r[ID]}"
             add("out_of_control", r[BRANCH], officer_or_responsible(run, r), header, item, ref, flag)
             if r[M_TG] is not None:
-                text, buttons = render_check_in(locale_of(r[M_LANG], None, run.default_locale), r[NAME], r[ID])
-                single(f"check_in:{r[ID]}:{day}", r[M_TG], "check_in", text, buttons, ref, flag)
+                payload = check_in_payload(locale_of(r[M_LANG], None, run.default_locale), r[NAME], r[ID])
+                single(f"check_in:{r[ID]}:{day}", r[M_TG], "check_in", payload, ref, flag)
             flags.append(flag)
 
     if run.sink is None:
