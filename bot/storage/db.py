@@ -113,6 +113,7 @@ class Tx:
         self.now = now
         self.now_iso = utc_iso(now)
         self._head: tuple[int, str] | None = None
+        self._audit_rows: list[tuple] = []     # appended by audit_many, written by flush_audit
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         return await self.conn.execute(sql, params)
@@ -121,9 +122,13 @@ class Tx:
         await self.conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        if self._audit_rows:          # a read inside the transaction sees its audit rows
+            await self.flush_audit()
         return await fetch_one(self.conn, sql, params)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        if self._audit_rows:
+            await self.flush_audit()
         return await fetch_all(self.conn, sql, params)
 
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -140,10 +145,12 @@ class Tx:
         await self.audit_many([(entity, entity_id, action, before, after)])
 
     async def audit_many(self, entries: Iterable[tuple[str, Any, str, Any, Any]]) -> None:
-        """Append audit rows for several changes at once (one executemany, chained in order)."""
+        """Append audit rows for several changes at once (chained in order). They are written with the
+        head in one executemany just before COMMIT (`flush_audit`): a use case that audits twice pays one
+        round trip to SQLite's thread for its rows and one for the head, not two of each."""
         last_id, last_hash = await self._load_head()
         key = self.db.audit_key
-        rows = []
+        rows = self._audit_rows
         for entity, entity_id, action, before, after in entries:
             last_id += 1
             eid = None if entity_id is None else str(entity_id)
@@ -151,16 +158,21 @@ class Tx:
             content = audit_mod.canonical(last_id, self.now_iso, self.actor, entity, eid, action, b, a)
             prev, last_hash = last_hash, audit_mod.chain_hash(key, last_hash, content)
             rows.append((last_id, self.now_iso, self.actor, entity, eid, action, b, a, prev, last_hash))
-        if not rows:
+        self._head = (last_id, last_hash)
+
+    async def flush_audit(self) -> None:
+        """Write the audit rows appended so far and the MAC'd head (Database.write calls it before COMMIT)."""
+        if not self._audit_rows:
             return
+        rows, self._audit_rows = self._audit_rows, []
         await self.conn.executemany(
             "INSERT INTO audit_log (id, at, actor, entity, entity_id, action, before, after, prev_hash, hash)"
             " VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-        self._head = (last_id, last_hash)
+        last_id, last_hash = self._head  # type: ignore[misc]
         await self.conn.execute(
             "INSERT INTO audit_head (singleton, last_id, last_hash, mac) VALUES (1, ?, ?, ?)"
             " ON CONFLICT(singleton) DO UPDATE SET last_id=excluded.last_id, last_hash=excluded.last_hash,"
-            " mac=excluded.mac", (last_id, last_hash, audit_mod.head_mac(key, last_id, last_hash)))
+            " mac=excluded.mac", (last_id, last_hash, audit_mod.head_mac(self.db.audit_key, last_id, last_hash)))
 
 
 class Database:
@@ -266,6 +278,7 @@ class Database:
             tx = Tx(self, actor, self.clock.now())
             try:
                 yield tx
+                await tx.flush_audit()
             except BaseException:
                 await self._writer.execute("ROLLBACK")
                 raise
