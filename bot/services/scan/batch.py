@@ -111,7 +111,7 @@ class Contacts:
 class _Group:
     recipient: Recipient
     header_params: dict[str, Any]
-    lines: list[Line] = field(default_factory=list)
+    lines: list[Line | str] = field(default_factory=list)   # str: rendered for `recipient` already
     refs: list[str] = field(default_factory=list)
     flags: list[Flag | None] = field(default_factory=list)   # aligned with lines
 

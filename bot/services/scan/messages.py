@@ -105,7 +105,7 @@ def esc(value: Any) -> Any:
     return value
 
 
-def render_list(locale: str, kind: str, header_params: dict[str, Any], lines: list[Line]) -> list[str]:
+def render_list(locale: str, kind: str, header_params: dict[str, Any], lines: list[Line | str]) -> list[str]:
     """The message(s) listing `lines` under the header of `kind`, split into parts."""
     tr = translator(locale)
     header = tr.gettext(HEADERS[kind], **{k: esc(v) for k, v in header_params.items()})
@@ -113,7 +113,9 @@ def render_list(locale: str, kind: str, header_params: dict[str, Any], lines: li
     out = []
     for n, chunk in enumerate(chunks, 1):
         head = header if len(chunks) == 1 else f"{header} {tr.gettext(PART, part=n, parts=len(chunks))}"
-        out.append("\n".join([head, ""] + ["• " + item.render(locale) for item in chunk]))
+        # A str item was rendered for this recipient already (see run._contact_line).
+        out.append("\n".join([head, ""] + ["• " + (item if item.__class__ is str else item.render(locale))
+                                          for item in chunk]))
     return out
 
 

@@ -41,7 +41,7 @@ from bot.services.scan import items as scan_items
 from bot.services.context import SCHEDULER, Actor, Services
 from bot.services.deadlines import deadline_reminders
 from bot.services.scan.batch import Batch, Contacts, Flag, Recipient, ScanRun, locale_of
-from bot.services.scan.messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, check_in_payload, esc
+from bot.services.scan.messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, check_in_payload, esc, template
 from bot.services.scan.settings import ReminderSettings, all_effective_settings
 from bot.storage import scan_repo
 from bot.storage.scan_repo import BRANCH, CREATED, ID, LAST, M_LANG, M_TG, NAME, O_LANG, O_TG, Window
@@ -91,15 +91,23 @@ class DaysSince(dict):
         return days
 
 
-def _contact_line(r: Any, days_since: DaysSince, conf: ReminderSettings) -> tuple[Line, str | None, int]:
-    """The list line for a member row, their last contact (ISO) and the days since it (or since entry)."""
+def _contact_line(r: Any, days_since: DaysSince, conf: ReminderSettings,
+                  to: list[Recipient]) -> tuple[Line | str, str | None, int]:
+    """The list line for a member row, their last contact (ISO) and the days since it (or since entry).
+
+    For a single recipient (the usual case: one secretary) the line is rendered at once in their
+    language, a string instead of a Line to render later: the backlog has 150,000 of them."""
     last = r[LAST]
     if last:
         days = days_since[last]
-        return Line(LINE_LAST_CONTACT, {"name": esc(r[NAME]), "date": last, "days": days}), last, days
-    entered = datetime.fromisoformat(r[CREATED]).astimezone(conf.tz).date()
-    days = (days_since.today - entered).days
-    return Line(LINE_NO_CONTACT, {"name": esc(r[NAME]), "date": entered.isoformat()}), None, days
+        msgid, params = LINE_LAST_CONTACT, {"name": esc(r[NAME]), "date": last, "days": days}
+    else:
+        entered = datetime.fromisoformat(r[CREATED]).astimezone(conf.tz).date()
+        days = (days_since.today - entered).days
+        msgid, params = LINE_NO_CONTACT, {"name": esc(r[NAME]), "date": entered.isoformat()}
+    if len(to) == 1:
+        return template(to[0].locale, msgid).format_map(params), last, days
+    return Line(msgid, params), last, days
 
 
 def _by_branch(rows: Sequence[tuple[int, int, int]]) -> dict[int, list[tuple[int, list[int]]]]:
@@ -197,12 +205,14 @@ async def _flag_lost(run: ScanRun, tx: Any, conf: ReminderSettings, today: date,
     def build() -> None:
         days_since = DaysSince(today)
         for r in rows:
-            item, last, days = _contact_line(r, days_since, conf)
+            to = responsible(r[BRANCH])
+            item, last, days = _contact_line(r, days_since, conf, to)
             flag = None if run.sink is None else run.flag(
                 "lost", r[BRANCH], member_id=r[ID], name=r[NAME], level=level, last_contact_on=last,
                 days_since_contact=days, detail={"case_id": case_of.get(r[ID])})
-            add("lost", r[BRANCH], responsible(r[BRANCH]), header, item, f"member:{r[ID]}", flag)
-            flags.append(flag)
+            add("lost", r[BRANCH], to, header, item, f"member:{r[ID]}", flag)
+            if flag is not None:
+                flags.append(flag)
 
     if run.sink is None:
         run.count("lost", len(rows))
@@ -234,16 +244,18 @@ async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, to
     def build() -> None:
         days_since = DaysSince(today)
         for r in rows:
-            item, last, days = _contact_line(r, days_since, conf)
+            to = officer_or_responsible(run, r)
+            item, last, days = _contact_line(r, days_since, conf, to)
             flag = None if run.sink is None else run.flag(
                 "out_of_control", r[BRANCH], member_id=r[ID], name=r[NAME], level=level, last_contact_on=last,
                 days_since_contact=days)
             ref = f"member:{r[ID]}"
-            add("out_of_control", r[BRANCH], officer_or_responsible(run, r), header, item, ref, flag)
+            add("out_of_control", r[BRANCH], to, header, item, ref, flag)
             if r[M_TG] is not None:
                 payload = check_in_payload(locale_of(r[M_LANG], None, run.default_locale), r[NAME], r[ID])
                 single(f"check_in:{r[ID]}:{day}", r[M_TG], "check_in", payload, ref, flag)
-            flags.append(flag)
+            if flag is not None:
+                flags.append(flag)
 
     if run.sink is None:
         run.count("out_of_control", len(rows))
