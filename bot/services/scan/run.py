@@ -4,7 +4,7 @@ For each organization node due for a scan:
 
 - members crossing one month without contact (失控): their officer (or the branch secretary) is
   asked to reach them, and a bound member gets a one-tap 报平安 check-in;
-- members crossing six months (失联): contact_level=2 (the 失联 register), a lost-contact case is
+- members crossing six months (失联): level 2 in contact_levels (the 失联 register), a lost-contact case is
   opened (state 'searching', audited), and the secretary is told a formal search must begin;
 - then transfers without 回执, idle cases, flow members, the 2019 removal date (scan_items) and
   campaign deadlines (deadlines).
