@@ -84,6 +84,14 @@ async def update(tx: Tx, m: Member, action: str = "update") -> None:
     await tx.audit("member", m.id, action, audit_view(before) if before else None, audit_view(m))
 
 
+async def get_row_in(tx: Tx, member_id: int, bound_to: int | None = None) -> Any:
+    """The member's row (as get_row) inside a transaction; with `bound_to` (a Telegram id), also
+    `bound`: the member id that account is bound to now — one query where a use case needed three."""
+    bound = ", (SELECT u.member_id FROM users u WHERE u.tg_id = ?) AS bound" if bound_to is not None else ""
+    params = (bound_to, member_id) if bound_to is not None else (member_id,)
+    return await tx.fetchone(f"SELECT {_COLUMNS}{bound} FROM {_FROM} WHERE m.id = ?", params)
+
+
 async def get_in(tx: Tx, member_id: int) -> Member | None:
     row = await tx.fetchone(f"SELECT {_COLUMNS} FROM {_FROM} WHERE m.id = ?", (member_id,))
     return member_from_row(row) if row else None
@@ -142,9 +150,6 @@ async def record_contact(tx: Tx, member_id: int, kind: ContactKind, on: date, no
     so the next crossing is told again); an older one changes nothing but the event list. Either way
     updated_at moves: the daily scan rechecks the member (a backdated contact may already be past a
     threshold, outside the scan's window)."""
-    event_id = await tx.insert(
-        "INSERT INTO contact_events (member_id, kind, on_date, note, amount, recorded_by, created_at)"
-        " VALUES (?,?,?,?,?,?,?)", (member_id, kind.value, on.isoformat(), note, amount, tx.actor, tx.now_iso))
     d = on.isoformat()
     extra = ""
     if kind is ContactKind.MEETING:
@@ -152,11 +157,13 @@ async def record_contact(tx: Tx, member_id: int, kind: ContactKind, on: date, no
     elif kind is ContactKind.DUES:
         extra = ", last_dues_on = MAX(COALESCE(last_dues_on, ''), :d)"
     params = {"d": d, "now": tx.now_iso, "id": member_id}
-    await tx.execute("DELETE FROM contact_levels WHERE member_id = :id AND :d >= COALESCE((SELECT last_contact_on"
-                     " FROM members WHERE id = :id), '')", params)
-    await tx.execute(
-        "UPDATE members SET last_contact_on = MAX(COALESCE(last_contact_on, ''), :d)"
-        f"{extra}, updated_at = :now WHERE id = :id", params)
+    event_id, _deleted, _updated = await tx.execute_all((
+        ("INSERT INTO contact_events (member_id, kind, on_date, note, amount, recorded_by, created_at)"
+         " VALUES (?,?,?,?,?,?,?)", (member_id, kind.value, d, note, amount, tx.actor, tx.now_iso)),
+        ("DELETE FROM contact_levels WHERE member_id = :id AND :d >= COALESCE((SELECT last_contact_on"
+         " FROM members WHERE id = :id), '')", params),
+        ("UPDATE members SET last_contact_on = MAX(COALESCE(last_contact_on, ''), :d)"
+         f"{extra}, updated_at = :now WHERE id = :id", params)))
     await tx.audit("contact_event", event_id, "create", None,
                    {"member_id": member_id, "kind": kind.value, "on": d, "amount": amount})
     return event_id
