@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
 
+from bot.domain import disposition
 from bot.domain.codes import ContactKind, SpecialStatus, TransferKind
 from bot.domain.errors import DomainError
 from bot.domain.events import FREE_TEXT_MAX, Transfer
@@ -63,8 +64,10 @@ async def record_regained(svc: Services, actor: Actor, member_id: Any, on: date,
     async with svc.db.write(actor.label) as tx:
         event_id = await member_repo.record_contact(tx, member.id, ContactKind.REGAINED, on, note)
         case = await case_repo.open_case_of(tx, member.id)
-        if case is not None:
-            await case_repo.close_regained(tx, case.id, on)
+        # A case still searching (or anywhere before its decision) moves to 'reached'; a decided 2019
+        # suspension is lifted by the restore step instead (bot.services.cases.restore).
+        if case is not None and case.state != disposition.DECIDED:
+            await case_repo.mark_reached(tx, case.id, on)
     return Regained(event_id=event_id, case_id=case.id if case else None)
 
 
