@@ -299,3 +299,46 @@ async def latest_abroad_purpose(db: Database | Tx, member_id: int) -> str | None
     if row is None:
         return None
     return json.loads(row[0]).get("purpose") or "other"
+
+
+# --- lists ----------------------------------------------------------------------------------------------
+
+async def list_in(db: Database | Tx, branch_ids: list[int], state: str | None = None,
+                  open_only: bool = False) -> list[Any]:
+    """Cases of members of these branches with the member's name and branch, the case's last activity
+    (its opening, latest search attempt or latest step) and the number of attempts. Newest activity last."""
+    if not branch_ids:
+        return []
+    marks = ",".join("?" * len(branch_ids))
+    where = f"m.branch_id IN ({marks})"
+    params: list[Any] = list(branch_ids)
+    if state:
+        where += " AND c.state = ?"
+        params.append(state)
+    if open_only:
+        where += " AND c.closed_on IS NULL"
+    return await db.fetchall(
+        "SELECT c.*, m.name AS member_name, m.branch_id, o.name AS branch_name, m.last_contact_on,"
+        " (SELECT COUNT(*) FROM search_attempts s WHERE s.case_id = c.id) AS attempts,"
+        " MAX(c.opened_on, COALESCE((SELECT MAX(s.on_date) FROM search_attempts s WHERE s.case_id = c.id), ''),"
+        "     COALESCE((SELECT MAX(t.on_date) FROM case_steps t WHERE t.case_id = c.id), '')) AS last_activity"
+        f" FROM cases c JOIN members m ON m.id = c.member_id JOIN orgs o ON o.id = m.branch_id WHERE {where}"
+        " ORDER BY last_activity, c.id", params)
+
+
+async def voters_on_roll(db: Database | Tx, branch_id: int) -> int:
+    """Full members of the branch with voting rights: active, full, not under 停止党籍."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) FROM members m WHERE m.branch_id = ? AND m.active = 1 AND m.member_type = 'full'"
+        " AND NOT EXISTS (SELECT 1 FROM json_each(m.record, '$.special_statuses') j"
+        " WHERE j.value = 'membership_suspended')", (branch_id,))
+    return int(row[0])
+
+
+async def role_holders(db: Database | Tx, org_id: int, roles: tuple[Role, ...]) -> list[Any]:
+    """(tg_id, locale) of the users holding one of `roles` on exactly this node and not blocked."""
+    marks = ",".join("?" * len(roles))
+    return await db.fetchall(
+        "SELECT r.tg_id, COALESCE(u.locale, u.lang_code) AS locale FROM roles r JOIN users u ON u.tg_id = r.tg_id"
+        f" WHERE r.org_id = ? AND r.role IN ({marks}) AND u.blocked_at IS NULL ORDER BY r.tg_id",
+        (org_id, *(r.value for r in roles)))
