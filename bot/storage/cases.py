@@ -196,9 +196,15 @@ async def set_state(tx: Tx, case_id: int, state: str, outcome: Outcome | None = 
 
 
 async def mark_reached(tx: Tx, case_id: int, regained_on: date) -> Case:
-    """经查找取得联系: the case moves to 'reached' (its findings and outcome come next), chain abandoned."""
-    return await update(tx, case_id, "reached", state=disposition.REACHED, regained_on=regained_on, outcome=None,
-                        outcome_variant=None)
+    """经查找取得联系: the case moves to 'reached' (its findings and outcome come next), chain abandoned; a
+    'reached' step row records it (who: the transaction's actor)."""
+    before = await get(tx, case_id)
+    assert before is not None, case_id
+    after = await update(tx, case_id, "reached", state=disposition.REACHED, regained_on=regained_on, outcome=None,
+                         outcome_variant=None)
+    await add_step(tx, case_id, before.state, after.state, None, True, None, tx.actor, regained_on,
+                   step=disposition.S_REACHED)
+    return after
 
 
 close_regained = mark_reached   # the name bot.services.records used before the disposition workflow
