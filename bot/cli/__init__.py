@@ -11,6 +11,7 @@ COMMAND_MODULES = (
     "bot.cli.admin",     # init, org, template, import, member, invite, grant, audit, backup
     "bot.cli.run",       # run, demo
     "bot.cli.scan",      # scan
+    "bot.cli.case",      # case list/show and each disposition step
 )
 
 
