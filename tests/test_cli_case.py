@@ -5,40 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 
 import pytest
 
-from bot.cli import main
 from bot.clock import Clock
 from bot.config import Settings
 from bot.storage import Database
 from bot.storage import orgs as org_repo
 from tests.cases_world import VOTERS_A, build
+from tests.test_cli import env, run  # noqa: F401  (the CLI fixtures)
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BRANCHBOT_AUDIT_KEY_FILE", str(tmp_path / "keys" / "audit.key"))
-    monkeypatch.setenv("BRANCHBOT_LANGUAGE", "en")
-    for name in ("BRANCHBOT_AUDIT_KEY", "BRANCHBOT_DATABASE", "BRANCHBOT_BOT_USERNAME"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
-
-
-@pytest.fixture
-def run(env, capsys):
-    path = env / "branch.db"
-
-    def call(*argv: str) -> tuple[int, str, str]:
-        code = main(["--db", str(path), *map(str, argv)])
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    assert call("init")[0] == 0
+def cli(run):
+    """`run` of test_cli (a fresh database, English operator) with the cases world seeded into it."""
+    assert run("init")[0] == 0
 
     async def seed():
-        db = Database(path, Settings().audit_key_bytes(), Clock())
+        db = Database(run.db, Settings().audit_key_bytes(), Clock())
         await db.open()
         try:
             world = await build(db, Clock())
@@ -48,8 +33,11 @@ def run(env, capsys):
         finally:
             await db.close()
 
+    def call(*argv):
+        return run(*map(str, argv))
+
     call.ids = asyncio.run(seed())  # type: ignore[attr-defined]
-    call.path = path  # type: ignore[attr-defined]
+    call.path = run.db  # type: ignore[attr-defined]
     return call
 
 
@@ -65,7 +53,8 @@ def refused(result: tuple[int, str, str]) -> str:
     return err
 
 
-def test_the_lapsed_removal_walks_the_whole_chain_from_the_cli(run):
+def test_the_lapsed_removal_walks_the_whole_chain_from_the_cli(cli):
+    run = cli
     ids = run.ids
     wang, signers = ids["王XX"], ("--signer", ids["陈XX"], "--signer", ids["赵XX"])
     out = ok(run("case", "attempt", "--as", 101, "--member", wang, "--date", "2026-10-01", "--method", "former_unit",
@@ -119,7 +108,6 @@ def test_the_lapsed_removal_walks_the_whole_chain_from_the_cli(run):
     assert refused(run("case", "show", case_id, "--as", 505))
     # Each step's audit row names who acted; the trail verifies.
     assert ok(run("audit", "verify")).startswith("OK, ")
-    import sqlite3
     with sqlite3.connect(run.path) as conn:
         actors = [r[0] for r in conn.execute("SELECT actor FROM audit_log WHERE entity = 'case_step' ORDER BY id")]
     conn.close()
