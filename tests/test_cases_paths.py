@@ -212,6 +212,16 @@ async def test_abroad_for_study_keeps_the_relationship(w):
     member = await member_repo.get(w.svc.db, w.ids["吴XX"])
     assert SpecialStatus.RELATIONSHIP_RETAINED in member.special_statuses
     assert (await member_repo.get_row(w.svc.db, w.ids["吴XX"]))["active"] == 1
+    # Seven months on, the scan flags 李XX (last meeting 2026-11-01) but not 吴XX, abroad with the
+    # relationship kept (last contact 2026-11-21): no 失控/失联 flag, no new case (her officer is still
+    # reminded monthly to keep in touch, as for any flow member).
+    w.svc.clock.set(datetime(2027, 6, 25, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+    from bot.services.scan.run import run_scan
+    flagged: set = set()
+    await run_scan(w.svc, record_job=False, sink=lambda f: flagged.add((f.member_id, f.kind)))
+    assert (w.ids["李XX"], "lost") in flagged
+    assert {k for m, k in flagged if m == w.ids["吴XX"]} == {"flow_contact"}
+    assert len(await case_repo.for_member(w.svc.db, w.ids["吴XX"])) == 1
 
 
 async def test_settled_abroad_is_suspended(w):

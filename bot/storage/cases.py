@@ -268,12 +268,17 @@ async def signed_attempts(db: Database | Tx, case_id: int) -> int:
 
 # --- the member's status after a decision ----------------------------------------------------------------
 
+HOLDS = (SpecialStatus.RELATIONSHIP_RETAINED, SpecialStatus.MEMBERSHIP_SUSPENDED)
+
 async def apply_to_member(tx: Tx, member_id: int, outcome: Outcome, on: date) -> None:
     """The decision's effect on the member: off the active roster (kept in the archive with the outcome),
     and/or a 特殊状态 added to the record."""
     effect = disposition.effect_of(outcome)
     if effect.special_status is not None:
         await _set_special(tx, member_id, effect.special_status, add=True)
+    if effect.special_status in HOLDS:
+        # Off the contact scan (no 失控/失联 flags, no new case) while the 特殊状态 lasts.
+        await tx.execute("UPDATE members SET status_hold = ? WHERE id = ?", (effect.special_status.value, member_id))
     if effect.removed:
         await tx.execute("UPDATE members SET active = 0, removed_on = ?, removal_outcome = ?, updated_at = ?"
                          " WHERE id = ?", (on.isoformat(), outcome.value, tx.now_iso, member_id))
@@ -281,7 +286,9 @@ async def apply_to_member(tx: Tx, member_id: int, outcome: Outcome, on: date) ->
 
 
 async def lift_special(tx: Tx, member_id: int, status: SpecialStatus) -> None:
+    """The 特殊状态 ends (停止党籍 lifted on restoring): back on the contact scan."""
     await _set_special(tx, member_id, status, add=False)
+    await tx.execute("UPDATE members SET status_hold = NULL WHERE id = ? AND status_hold = ?", (member_id, status.value))
 
 
 async def _set_special(tx: Tx, member_id: int, status: SpecialStatus, add: bool) -> None:

@@ -60,7 +60,8 @@ async def level_candidates(tx: Tx, level: int, cut: date, cut_instant: datetime,
     scope, params = scope_sql("m.branch_id", branch_ids)
     columns, joins = (_CANDIDATE_COLUMNS, _CANDIDATE_FROM) if with_users else (_LOST_COLUMNS, " FROM members m")
     return await fetch_tuples(
-        tx, f"SELECT {columns}{joins} WHERE m.active = 1 AND m.contact_level = ? AND m.branch_id >= ?{scope}"
+        tx, f"SELECT {columns}{joins} WHERE m.active = 1 AND m.status_hold IS NULL AND m.contact_level = ?"
+        f" AND m.branch_id >= ?{scope}"
         " AND (m.last_contact_on < ? OR (m.last_contact_on IS NULL AND m.created_at < ?))"
         " ORDER BY m.branch_id LIMIT ?",
         (level, from_branch, *params, cut.isoformat(), utc_iso(cut_instant), limit))

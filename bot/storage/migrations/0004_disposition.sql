@@ -37,6 +37,9 @@ ALTER TABLE case_steps ADD COLUMN votes_for INTEGER;
 ALTER TABLE members ADD COLUMN removed_on TEXT;
 -- the decided Outcome that removed them
 ALTER TABLE members ADD COLUMN removal_outcome TEXT;
+-- a decided 特殊状态 that takes the member out of the contact scan: 'relationship_retained' (保留组织关系,
+-- abroad for study or labour) or 'membership_suspended' (停止党籍); NULL for everyone else
+ALTER TABLE members ADD COLUMN status_hold TEXT;
 
 -- The sketch's states, renamed: a regained case now awaits its findings; a closed one is decided.
 UPDATE cases SET state = 'reached', closed_on = NULL WHERE state = 'regained';
