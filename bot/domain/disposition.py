@@ -42,6 +42,11 @@ DECIDED = "decided"                        # the decision is final: the member's
 STATES = (SEARCHING, REACHED, UNREACHABLE, INVESTIGATED, PROPOSED, PRE_REVIEWED, DEPT_PRE_REVIEWED, RESOLVED,
           APPROVED, DECIDED)
 CHAIN_STATES = (PROPOSED, PRE_REVIEWED, DEPT_PRE_REVIEWED, RESOLVED, APPROVED)
+STATE_LABEL = {SEARCHING: N_("Searching"), REACHED: N_("Reached"), UNREACHABLE: N_("Cannot be reached"),
+               INVESTIGATED: N_("Investigated, awaiting the proposal"), PROPOSED: N_("Proposed, awaiting pre-review"),
+               PRE_REVIEWED: N_("Pre-reviewed"), DEPT_PRE_REVIEWED: N_("Pre-reviewed by the department"),
+               RESOLVED: N_("Resolved by the general meeting"), APPROVED: N_("Approved, awaiting the department"),
+               DECIDED: N_("Decided")}
 
 # --- who acts -----------------------------------------------------------------------------------------------
 BRANCH, COMMITTEE, DEPARTMENT = "branch", "committee", "department"

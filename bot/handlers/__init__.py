@@ -19,6 +19,7 @@ FEATURE_MODULES = (
     "bot.handlers.secretary_search",
     "bot.handlers.secretary_records",
     "bot.handlers.reminders_settings",
+    "bot.handlers.cases",
 )
 
 

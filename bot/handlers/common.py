@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 MENU = "c:menu"
 CONVERSATION_TIMEOUT = 15 * 60  # seconds
-OFFICER_ROLES = (Role.SECRETARY, Role.ORGANIZER, Role.COMMITTEE)
+OFFICER_ROLES = (Role.SECRETARY, Role.ORGANIZER, Role.COMMITTEE, Role.ORG_DEPT)
 
 # The member flows' menu actions (callback data m:menu:<action>) and their button labels.
 MEMBER_ACTIONS: tuple[tuple[str, ReportKind], ...] = (

@@ -10,9 +10,9 @@ from bot.domain import disposition
 from bot.domain.codes import Outcome
 from bot.domain.dates import full_months
 from bot.domain.disposition import ROLE_LEVEL, Step
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, PermissionDenied
 from bot.i18n import N_
-from bot.services.cases.access import load_case, min_attempts, policy_of
+from bot.services.cases.access import DATA_ENTRY, acting_as, load_case, min_attempts, policy_of
 from bot.services.context import Actor, Services, managed_branches
 from bot.services.roster import Page, not_allowed
 from bot.services.scan.settings import effective_settings
@@ -147,3 +147,33 @@ async def case_card(svc: Services, actor: Actor, case_id: Any) -> CaseCard:
                     min_attempts=await min_attempts(svc, cic.branch_id),
                     steps=await case_repo.steps_of(svc.db, case.id), next_step=nxt,
                     policy=(await policy_of(svc, cic.branch_id)).value, removal_due_on=due)
+
+
+# Actions a card offers, besides the next step itself.
+A_REJECT, A_DEATH = "reject", disposition.S_DEATH
+_REJECTABLE = (disposition.S_COMMITTEE_PREREVIEW, disposition.S_DEPT_PREREVIEW, disposition.S_COMMITTEE_APPROVAL,
+               disposition.S_DEPT_APPROVAL)
+
+
+async def actions_for(svc: Services, actor: Actor, card: CaseCard) -> list[str]:
+    """The steps this actor may take on the case now (the services check again when one is taken):
+    the next step if it is at a level the actor holds, 'reject' beside a review or approval, 'death'."""
+    async def holds(levels: tuple[str, ...]) -> bool:
+        try:
+            await acting_as(svc, actor, card.branch_id, levels)
+            return True
+        except PermissionDenied:
+            return False
+
+    out: list[str] = []
+    step = card.next_step
+    if step is not None and await holds((step.level,)):
+        if step.name != disposition.S_PROPOSAL or card.removal_due_on is None or \
+                svc.clock.today() >= card.removal_due_on:
+            out.append(step.name)
+        if step.name in _REJECTABLE:
+            out.append(A_REJECT)
+    death_ok = card.case.state != disposition.DECIDED or card.case.outcome in disposition.SPECIAL_STATUS_OF
+    if card.active and death_ok and await holds(DATA_ENTRY):
+        out.append(A_DEATH)
+    return out
