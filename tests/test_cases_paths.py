@@ -295,3 +295,33 @@ async def test_the_case_list_puts_overdue_first(w):
     card = await case_card(w.svc, w.sec, idle)
     assert card.attempts == 1 and card.signed_attempts == 1 and card.min_attempts == 3
     assert card.months_without_contact == 11 and card.next_step.name == "unreachable"
+
+
+async def test_contact_regained_in_the_middle_of_the_chain_stops_it(w):
+    from bot.services import records
+    await set_policy(w, "2016")
+    case_id = await search_in_vain(w, "王XX")
+    await search_steps.unreachable(w.svc, w.sec, case_id)
+    await search_steps.findings(w.svc, w.sec, case_id, "none", None)
+    await chain.propose(w.svc, w.sec, case_id, Outcome.REMOVED_LAPSED, "拟按自行脱党除名")
+    await chain.review(w.svc, w.committee, case_id, "同意")
+    # 王XX walks into the 创意园 office: the removal stops, the case is reached and needs its findings again.
+    await records.record_regained(w.svc, w.sec, w.ids["王XX"], date(2026, 11, 22), "本人到支部说明情况")
+    case = await case_repo.get(w.svc.db, case_id)
+    assert (case.state, case.outcome, case.regained_on) == (disposition.REACHED, None, date(2026, 11, 22))
+    with pytest.raises(DomainError):
+        await chain.review(w.svc, w.dept, case_id, "预审同意")
+    await search_steps.findings(w.svc, w.sec, case_id, "unqualified", "长期不参加组织生活、不交党费")
+    await chain.propose(w.svc, w.sec, case_id, Outcome.CORRECTION_DEADLINE, "拟限期改正")
+    assert (await case_repo.get(w.svc.db, case_id)).state == disposition.PROPOSED
+
+
+async def test_contact_regained_after_a_suspension_waits_for_the_restore_step(w):
+    from bot.services import records
+    case_id = await suspend(w, "王XX")
+    await records.record_regained(w.svc, w.sec, w.ids["王XX"], date(2026, 11, 23), "本人来电")
+    case = await case_repo.get(w.svc.db, case_id)
+    assert case.state == disposition.DECIDED and case.outcome is Outcome.SUSPENDED_UNREACHABLE
+    assert SpecialStatus.MEMBERSHIP_SUSPENDED in (await member_repo.get(w.svc.db, w.ids["王XX"])).special_statuses
+    card = await case_card(w.svc, w.sec, case_id)
+    assert card.next_step.name == "restore"
