@@ -14,8 +14,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any, Callable
 
-from bot.cli import CliError
-from bot.cli.admin import command, operator_tr, parse_code, session
+from bot.cli.common import CliError, command, operator_tr, parse_code, session
 from bot.domain import disposition
 from bot.domain.codes import Outcome, SearchMethod, SearchResult
 from bot.domain.disposition import Findings
