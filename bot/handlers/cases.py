@@ -2,7 +2,8 @@
 and org_dept users, and the case card (also what a notification's button opens).
 
 Callback data (prefix `k:`, reserved for cases): k:l:<state|open>:<page> the list; k:q:<page> the approval
-queue; k:open:<case id> a card; k:a:<case id>:<action> an action (the flows in bot.handlers.flows).
+queue; k:open:<case id> a card; k:go:<flow>:<case id> starts a step's flow (bot.handlers.flows.cases), whose
+answers are k:f:<flow>:….
 Every id is re-checked by bot.services.cases: a forged or stale button gets the same refusal as a case
 that does not exist, or the step's own refusal.
 """

@@ -14,6 +14,14 @@ from bot.services.cases.queries import A_DEATH, A_REJECT, CaseCard, CaseLine
 ICON = {disposition.SEARCHING: "🔎", disposition.REACHED: "🤝", disposition.UNREACHABLE: "❔",
         disposition.INVESTIGATED: "📋", disposition.DECIDED: "✅"}
 CHAIN_ICON = "⏳"
+CASES_LIST = "k:l:open:0"
+# The wizard flow (bot.handlers.flows.cases) each card action starts: k:go:<code>:<case id>.
+ACTION_FLOW = {
+    disposition.S_UNREACHABLE: "kunr", disposition.S_FINDINGS: "kfnd", disposition.S_PROPOSAL: "kprop",
+    disposition.S_COMMITTEE_PREREVIEW: "krevc", disposition.S_DEPT_PREREVIEW: "krevd", disposition.S_MEETING: "kmeet",
+    disposition.S_COMMITTEE_APPROVAL: "kappc", disposition.S_DEPT_APPROVAL: "kappd", A_REJECT: "krej",
+    disposition.S_RESTORE: "kres", A_DEATH: "kdie",
+}
 OPINION_SHOWN = 300      # characters of each opinion on the card (the forms carry all of it)
 
 ACTION_LABEL = {
@@ -89,7 +97,8 @@ def card_text(tr: Translator, card: CaseCard) -> str:
 
 
 def card_rows(tr: Translator, card: CaseCard, actions: list[str]) -> list[list[tuple[str, str]]]:
-    """A button per action the viewer may take (k:a:<case>:<action>), then back to the lists."""
-    rows = [[(tr.gettext(ACTION_LABEL[a]), cb("k:a", card.case.id, a))] for a in actions if a in ACTION_LABEL]
-    rows.append([(tr.gettext(N_("« Cases")), cb("k:l", "open", 0))])
+    """A button per action the viewer may take (it starts that step's flow), then back to the list."""
+    rows = [[(tr.gettext(ACTION_LABEL[a]), cb("k:go", ACTION_FLOW[a], card.case.id))] for a in actions
+            if a in ACTION_FLOW]
+    rows.append([(tr.gettext(N_("« Cases")), CASES_LIST)])
     return rows
