@@ -33,7 +33,7 @@ DUES_MAX = Decimal("100000")
 @dataclass(frozen=True)
 class Regained:
     event_id: int
-    case_id: int | None      # the case closed as regained, if one was open
+    case_id: int | None      # the open case, now 'reached' (its findings and outcome come next)
 
 
 def _not_future(on: date, today: date) -> None:
@@ -57,7 +57,8 @@ async def _active_member(svc: Services, actor: Actor, member_id: Any) -> Member:
 
 
 async def record_regained(svc: Services, actor: Actor, member_id: Any, on: date, note: str | None = None) -> Regained:
-    """经查找取得联系: a REGAINED contact event, and the member's open case closed as regained on that date."""
+    """经查找取得联系: a REGAINED contact event, and the member's open case moved to 'reached' on that date
+    (the branch then records its findings and proposes an outcome: bot.services.cases)."""
     member = await _active_member(svc, actor, member_id)
     _not_future(on, svc.clock.today())
     note = _note(note)
