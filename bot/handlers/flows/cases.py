@@ -45,36 +45,10 @@ def _start_for(action: str) -> Callable[[HandlerCtx, Draft, int], Awaitable[None
         card = await queries.case_card(ctx.services, ctx.actor, case_id)
         if action not in await queries.actions_for(ctx.services, ctx.actor, card):
             raise PermissionDenied(N_("This step is not yours to take on this case now"))
-        draft.update(case_id=card.case.id, member_name=card.member_name)
+        draft.update(case_id=card.case.id, member_name=card.member_name, _roll=card.voters_on_roll)
         if action == disposition.S_PROPOSAL:
-            facts = await chain.facts_of(ctx.services, await _context(ctx, case_id))
-            draft["_outcomes"] = _allowed_outcomes(facts)
-        if action == disposition.S_MEETING:
-            from bot.storage import cases as case_repo
-            draft["_roll"] = await case_repo.voters_on_roll(ctx.services.db, card.branch_id)
+            draft["_outcomes"] = [o.value for o in await chain.proposable(ctx.services, ctx.actor, case_id)]
     return start_with
-
-
-async def _context(ctx: HandlerCtx, case_id: int) -> Any:
-    from bot.services.cases.access import load_case
-    return await load_case(ctx.services, ctx.actor, case_id)
-
-
-def _allowed_outcomes(facts: disposition.CaseFacts) -> list[str]:
-    """The outcomes the guards let this case have, the policy's suggestion for an unreachable member first."""
-    out = []
-    for outcome in disposition.PROPOSABLE:
-        try:
-            disposition.check_proposal(outcome, facts)
-        except DomainError:
-            continue
-        out.append(outcome.value)
-    if not facts.reached:
-        suggested = disposition.proposal_for_unreachable(facts.policy, facts.suspended_since, facts.today).value
-        if suggested in out:
-            out.remove(suggested)
-            out.insert(0, suggested)
-    return out
 
 
 def _outcome_options(ctx: HandlerCtx, draft: Draft) -> list[tuple[str, str]]:

@@ -51,6 +51,25 @@ async def facts_of(svc: Services, cic: CaseInContext) -> CaseFacts:
                      policy=await policy_of(svc, cic.branch_id), today=svc.clock.today())
 
 
+async def proposable(svc: Services, actor: Actor, case_id: Any) -> list[Outcome]:
+    """The outcomes the guards let this case have now (what the bot offers), the policy's suggestion for an
+    unreachable member first. The proposal itself is checked again when made."""
+    facts = await facts_of(svc, await load_case(svc, actor, case_id))
+    out = []
+    for outcome in disposition.PROPOSABLE:
+        try:
+            disposition.check_proposal(outcome, facts)
+        except DomainError:
+            continue
+        out.append(outcome)
+    if not facts.reached:
+        suggested = disposition.proposal_for_unreachable(facts.policy, facts.suspended_since, facts.today)
+        if suggested in out:
+            out.remove(suggested)
+            out.insert(0, suggested)
+    return out
+
+
 async def propose(svc: Services, actor: Actor, case_id: Any, outcome: Outcome | str, opinion: str,
                   variant: str | None = None, on: date | None = None) -> StepTaken:
     """支委会初步处置意见: an outcome and the opinion; starts (or restarts) the chain."""

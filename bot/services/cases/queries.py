@@ -123,6 +123,7 @@ class CaseCard:
     next_step: Step | None
     policy: str
     removal_due_on: date | None
+    voters_on_roll: int        # 应到 at the branch's 党员大会: full members with voting rights on the register
 
 
 async def case_card(svc: Services, actor: Actor, case_id: Any) -> CaseCard:
@@ -146,7 +147,8 @@ async def case_card(svc: Services, actor: Actor, case_id: Any) -> CaseCard:
                     signed_attempts=await case_repo.signed_attempts(svc.db, case.id),
                     min_attempts=await min_attempts(svc, cic.branch_id),
                     steps=await case_repo.steps_of(svc.db, case.id), next_step=nxt,
-                    policy=(await policy_of(svc, cic.branch_id)).value, removal_due_on=due)
+                    policy=(await policy_of(svc, cic.branch_id)).value, removal_due_on=due,
+                    voters_on_roll=await case_repo.voters_on_roll(svc.db, cic.branch_id))
 
 
 # Actions a card offers, besides the next step itself.
