@@ -62,18 +62,23 @@ async def set_policy(env, policy: str) -> None:
         await org_repo.set_settings(tx, env.committee_id, {"policy": policy})
 
 
+async def reach(env, w, name: str) -> int:
+    """A 老乡's WeChat lead, and the member answers: the search attempt (through the services) moves the case
+    to reached. Returns the case id."""
+    logged = await search_steps.attempt(w.svc, await actor_for(env.db, w.secretary.id), dict(
+        member_id=w.ids[name], on=date(2026, 11, 20), method=SearchMethod.ONLINE, contacted=f"{name}本人",
+        narrative=f"老乡提供微信，联系上{name}本人，在深圳务工", result=SearchResult.REACHED,
+        signer_ids=[w.ids["陈XX"], w.ids["赵XX"]]))
+    return logged.case_id
+
+
 FINDINGS_NONE = [("tap", "No unqualified conduct or violation found"), ("tap", "Skip")]
 
 
 async def test_reached_then_brought_under_management(bot_env):
     env = bot_env
     w = await setup(env)
-    sec = await actor_for(env.db, w.secretary.id)
-    logged = await search_steps.attempt(w.svc, sec, dict(
-        member_id=w.ids["王XX"], on=date(2026, 11, 20), method=SearchMethod.ONLINE, contacted="王XX本人",
-        narrative="老乡提供微信，联系上王XX本人，在深圳务工", result=SearchResult.REACHED,
-        signer_ids=[w.ids["陈XX"], w.ids["赵XX"]]))
-    case_id = logged.case_id
+    case_id = await reach(env, w, "王XX")
     done = await take(env, w.secretary, "王XX", "📋 Record the findings", FINDINGS_NONE)
     assert ZH.gettext("Saved: “{step}” for {name}.", step=ZH.gettext("Conduct investigated"), name="王XX") in done.text
     done = await take(env, w.secretary, "王XX", "📝 Propose a disposition", [
@@ -92,11 +97,7 @@ async def test_reached_then_brought_under_management(bot_env):
 async def test_reached_with_a_violation_then_probation_within_the_party(bot_env):
     env = bot_env
     w = await setup(env)
-    sec = await actor_for(env.db, w.secretary.id)
-    logged = await search_steps.attempt(w.svc, sec, dict(
-        member_id=w.ids["王XX"], on=date(2026, 11, 20), method=SearchMethod.PHONE, contacted="王XX本人",
-        narrative="拨通新号码", result=SearchResult.REACHED, signer_ids=[w.ids["陈XX"], w.ids["赵XX"]]))
-    case_id = logged.case_id
+    case_id = await reach(env, w, "王XX")
     await take(env, w.secretary, "王XX", "📋 Record the findings", [
         ("tap", "Violation of discipline or law found"), ("type", "失联期间参与非法集资，受到行政处罚")])
     # 纳入组织管理 is not even offered over a violation: the choices are the dispositions of the findings.
@@ -176,12 +177,19 @@ async def test_unreachable_removed_as_lapsed_with_the_full_chain_under_2016(bot_
                       outcome=ZH.gettext("Removed as having left the Party of own accord")) in texts
 
 
-async def suspended(env, w, name: str) -> int:
+async def investigated(env, w, name: str) -> int:
+    """Searched three times in vain, declared unreachable, nothing found: ready for the 支委会's proposal."""
     sec = await actor_for(env.db, w.secretary.id)
-    committee = await actor_for(env.db, w.committee.id)
     case_id = await searched_in_vain(env, w, name)
     await search_steps.unreachable(w.svc, sec, case_id)
     await search_steps.findings(w.svc, sec, case_id, "none", None)
+    return case_id
+
+
+async def suspended(env, w, name: str) -> int:
+    sec = await actor_for(env.db, w.secretary.id)
+    committee = await actor_for(env.db, w.committee.id)
+    case_id = await investigated(env, w, name)
     await chain.propose(w.svc, sec, case_id, Outcome.SUSPENDED_UNREACHABLE, "拟停止党籍")
     await chain.review(w.svc, committee, case_id, "同意")
     roll = await case_repo.voters_on_roll(env.db, env.branch_id)
@@ -226,12 +234,9 @@ async def test_2019_suspension_then_removed_after_two_years(bot_env):
 
 
 async def _reached(env, w, name: str) -> int:
-    sec = await actor_for(env.db, w.secretary.id)
-    logged = await search_steps.attempt(w.svc, sec, dict(
-        member_id=w.ids[name], on=date(2026, 11, 21), method=SearchMethod.ONLINE, contacted=f"{name}本人",
-        narrative="微信联系上本人", result=SearchResult.REACHED, signer_ids=[w.ids["陈XX"], w.ids["赵XX"]]))
-    await search_steps.findings(w.svc, sec, logged.case_id, "none", None)
-    return logged.case_id
+    case_id = await reach(env, w, name)
+    await search_steps.findings(w.svc, await actor_for(env.db, w.secretary.id), case_id, "none", None)
+    return case_id
 
 
 async def _short_chain(env, w, case_id: int) -> None:
@@ -275,10 +280,7 @@ async def test_settled_abroad_is_suspended(bot_env):
 async def test_a_probationary_member_loses_probationary_membership(bot_env):
     env = bot_env
     w = await setup(env)
-    sec = await actor_for(env.db, w.secretary.id)
-    case_id = await searched_in_vain(env, w, "周XX")
-    await search_steps.unreachable(w.svc, sec, case_id)
-    await search_steps.findings(w.svc, sec, case_id, "none", None)
+    case_id = await investigated(env, w, "周XX")
     await take(env, w.secretary, "周XX", "📝 Propose a disposition", [
         ("tap", "Probationary membership cancelled"), ("type", "预备期内失去联系，拟取消预备党员资格")])
     await _short_chain(env, w, case_id)
@@ -290,9 +292,7 @@ async def test_a_rejection_returns_the_case_and_a_new_proposal_restarts_the_chai
     env = bot_env
     w = await setup(env)
     sec = await actor_for(env.db, w.secretary.id)
-    case_id = await searched_in_vain(env, w, "王XX")
-    await search_steps.unreachable(w.svc, sec, case_id)
-    await search_steps.findings(w.svc, sec, case_id, "none", None)
+    case_id = await investigated(env, w, "王XX")
     await chain.propose(w.svc, sec, case_id, Outcome.SUSPENDED_UNREACHABLE, "拟停止党籍")
     done = await take(env, w.committee, "王XX", "↩️ Send back to the branch",
                       [("type", "查找记录不全：请补充向户籍所在地派出所查询的情况")], command="/approvals")
@@ -320,9 +320,7 @@ async def test_forged_step_buttons_from_the_wrong_role_change_nothing(bot_env):
     env = bot_env
     w = await setup(env)
     sec = await actor_for(env.db, w.secretary.id)
-    case_id = await searched_in_vain(env, w, "王XX")
-    await search_steps.unreachable(w.svc, sec, case_id)
-    await search_steps.findings(w.svc, sec, case_id, "none", None)
+    case_id = await investigated(env, w, "王XX")
     await chain.propose(w.svc, sec, case_id, Outcome.SUSPENDED_UNREACHABLE, "拟停止党籍")
     before = await state(env, case_id)
     await env.say(w.secretary, "/cases")
