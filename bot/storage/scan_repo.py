@@ -52,7 +52,8 @@ async def fetch_tuples(tx: Tx | Database, sql: str, params: Sequence[Any] = ()) 
 def scannable(alias: str = "m") -> str:
     """The members the contact scan looks at. Every crossing query goes through here, so a rule that
     takes members out of the scan (removed, transferred and landed…) is one condition added here."""
-    return f"{alias}.active = 1"
+    # status_hold: a decided 保留组织关系 / 停止党籍 (issue 10) takes the member off the scan.
+    return f"{alias}.active = 1 AND {alias}.status_hold IS NULL"
 
 
 def _below(level: int, alias: str = "m") -> str:
