@@ -278,7 +278,8 @@ async def apply_to_member(tx: Tx, member_id: int, outcome: Outcome, on: date) ->
         await _set_special(tx, member_id, effect.special_status, add=True)
     if effect.special_status in HOLDS:
         # Off the contact scan (no 失控/失联 flags, no new case) while the 特殊状态 lasts.
-        await tx.execute("UPDATE members SET status_hold = ? WHERE id = ?", (effect.special_status.value, member_id))
+        await tx.execute("UPDATE members SET status_hold = ?, updated_at = ? WHERE id = ?",
+                         (effect.special_status.value, tx.now_iso, member_id))
     if effect.removed:
         await tx.execute("UPDATE members SET active = 0, removed_on = ?, removal_outcome = ?, updated_at = ?"
                          " WHERE id = ?", (on.isoformat(), outcome.value, tx.now_iso, member_id))
@@ -288,7 +289,10 @@ async def apply_to_member(tx: Tx, member_id: int, outcome: Outcome, on: date) ->
 async def lift_special(tx: Tx, member_id: int, status: SpecialStatus) -> None:
     """The 特殊状态 ends (停止党籍 lifted on restoring): back on the contact scan."""
     await _set_special(tx, member_id, status, add=False)
-    await tx.execute("UPDATE members SET status_hold = NULL WHERE id = ? AND status_hold = ?", (member_id, status.value))
+    # updated_at: the windowed daily scan rechecks members changed since its last run, so a restored member
+    # whose last contact is long past is flagged again at once rather than never.
+    await tx.execute("UPDATE members SET status_hold = NULL, updated_at = ? WHERE id = ? AND status_hold = ?",
+                     (tx.now_iso, member_id, status.value))
 
 
 async def _set_special(tx: Tx, member_id: int, status: SpecialStatus, add: bool) -> None:
