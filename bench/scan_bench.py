@@ -1,19 +1,27 @@
-"""Benchmark: the daily contact scan over 10,000, 100,000 and 1,000,000 members.
+"""Benchmark: the daily contact scan over 10,000, 100,000 and 1,000,000 members, next to bare SQLite.
 
-    .venv/bin/python bench/scan_bench.py                       # all three sizes
-    .venv/bin/python bench/scan_bench.py --sizes 10000 --keep /tmp/scan-bench
+    .venv/bin/python bench/scan_bench.py                       # all three sizes, five rounds each
+    .venv/bin/python bench/scan_bench.py --sizes 1000000 --spread stress --rounds 5
 
-Each database is built with bulk SQL (a recursive CTE, not the per-row repositories) with a spread of
+Each database is built once with bulk SQL (a recursive CTE, not the per-row repositories) with a spread of
 last-contact dates (default "register": 85 % within a month, 10 % one to six months, 4 % six months to
 five years, 1 % none on record; "--spread stress": 70 / 12 / 13 / 5 %), 3 % flow members with an officer, one secretary per branch of 500, 30 %
 of members bound to Telegram (1 % of them blocked), transfers without 回执, open cases with and
 without search attempts, and campaign deadlines.
 
-Then, in a fresh process per size (so the peak RSS is the scan's, not the builder's), it times:
+Then each round copies it and, in a fresh process (so the peak RSS is the scan's, not the builder's), times:
   first scan — the backlog: every member past a threshold is flagged at once (cases opened,
                reminders queued, all audited);
-  daily scan — the next day: only that day's crossings.
-One line per size and run: members, seconds, peak RSS, flags, messages queued.
+  daily scan — the next day: only that day's crossings;
+and, in the same process, the bare SQLite figures they are held against:
+  bare update — on a second copy of the same database, the members the first scan flagged given their
+               level the way the register kept it before contact_levels (a contact_level column of
+               members, under the index members_level_contact(active, contact_level, branch_id,
+               last_contact_on)) plus one narrow row each, set-based, in member order, one transaction;
+               "no index" is the same without that index (printed too: the stricter floor);
+  bare count — the three contact levels counted on the scanned database: active members, and the
+               flagged ones per level (levels 1 and 2 from contact_levels; level 0 is the rest).
+One line per round, then the medians and their ratios (figure / bare).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import os
 import resource
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -138,6 +147,61 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """This process's CPU time, all threads (a shared machine's load stretches wall time, not this)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _bare_connection(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"):
+        con.execute(pragma)
+    return con
+
+
+def bare_update(path: Path, flagged: list[tuple[int, int]], with_index: bool) -> tuple[float, float]:
+    """Seconds (wall, CPU) to give `flagged` [(member, level)] their level in members and one narrow row each."""
+    con = _bare_connection(path)
+    try:
+        con.execute("ALTER TABLE members ADD COLUMN bare_level INTEGER NOT NULL DEFAULT 0")
+        if with_index:
+            con.execute("CREATE INDEX bare_level_contact ON members(active, bare_level, branch_id, last_contact_on)")
+        con.execute("CREATE TABLE bare_levels (member_id INTEGER PRIMARY KEY, level INTEGER NOT NULL, since TEXT)")
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        by_level: dict[int, list[int]] = {}
+        for mid, level in sorted(flagged):
+            by_level.setdefault(level, []).append(mid)
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        con.execute("BEGIN IMMEDIATE")
+        for level, ids in sorted(by_level.items()):
+            con.execute("UPDATE members SET bare_level = ? WHERE id IN (SELECT value FROM json_each(?))",
+                        (level, json.dumps(ids)))
+            con.execute("INSERT INTO bare_levels SELECT value, ?, ? FROM json_each(?)",
+                        (level, NOW.date().isoformat(), json.dumps(ids)))
+        con.execute("COMMIT")
+        con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        return time.perf_counter() - t0, cpu_seconds() - c0
+    finally:
+        con.close()
+
+
+def bare_count(path: Path) -> tuple[float, dict[int, int]]:
+    """Seconds to count the members at each of the three contact levels (best of three)."""
+    con = _bare_connection(path)
+    try:
+        best, counts = float("inf"), {}
+        for _ in range(3):
+            t0 = time.perf_counter()
+            active = con.execute("SELECT COUNT(*) FROM members WHERE active = 1").fetchone()[0]
+            flagged = dict(con.execute("SELECT level, COUNT(*) FROM contact_levels GROUP BY level").fetchall())
+            best = min(best, time.perf_counter() - t0)
+            counts = {0: active - sum(flagged.values()), **flagged}
+        return best, counts
+    finally:
+        con.close()
+
+
 async def time_scans(path: Path) -> list[dict]:
     """In this (fresh) process: the first scan, then the next day's."""
     clock = FrozenClock(NOW)
@@ -146,10 +210,10 @@ async def time_scans(path: Path) -> list[dict]:
     out = []
     try:
         for label in ("first scan", "daily scan"):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu_seconds()
             report = await run_scan(Services(db, clock))
-            seconds = time.perf_counter() - t0
-            out.append({"run": label, "seconds": seconds, "rss_mb": peak_rss_mb(),
+            seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+            out.append({"run": label, "seconds": seconds, "cpu": cpu, "rss_mb": peak_rss_mb(),
                         "flags": sum(report.counts.values()), "messages": report.messages,
                         "counts": report.counts})
             clock.advance(days=1)
@@ -158,39 +222,87 @@ async def time_scans(path: Path) -> list[dict]:
     return out
 
 
+def one_round(path: Path, bare_path: Path) -> dict:
+    """The child process's work: the scans, then the bare figures on the same data."""
+    scans = asyncio.run(time_scans(path))
+    con = sqlite3.connect(path)
+    flagged = con.execute("SELECT member_id, level FROM contact_levels WHERE since = ?",
+                          (NOW.date().isoformat(),)).fetchall()
+    con.close()
+    count_s, counts = bare_count(path)
+    out = {"scans": scans, "bare_count": count_s, "levels": counts, "bare_flagged": len(flagged)}
+    for key, with_index in (("bare_update", True), ("bare_update_no_index", False)):
+        shutil.copyfile(path.with_suffix(".pristine"), bare_path)
+        out[key], out[key + "_cpu"] = bare_update(bare_path, flagged, with_index)
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(bare_path) + suffix).unlink(missing_ok=True)
+    return out
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--keep", help="build the databases in this folder and keep them")
     parser.add_argument("--spread", choices=sorted(SPREADS), default="register",
                         help="how last-contact dates are spread (default: register; stress: a neglected register)")
     parser.add_argument("--scan-only", help=argparse.SUPPRESS)   # the child process: time one database
     args = parser.parse_args()
     if args.scan_only:
-        print(json.dumps(asyncio.run(time_scans(Path(args.scan_only)))))
+        work = Path(args.scan_only)
+        print(json.dumps(one_round(work, work.with_suffix(".bare"))))
         return 0
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="scan-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"scan benchmark ({args.spread} spread) on {os.cpu_count()} CPU(s), SQLite {sqlite3.sqlite_version};"
-          " limit: 1,000,000 in ≤ 5 s")
+    print(f"scan benchmark ({args.spread} spread) on {os.cpu_count()} CPU(s), SQLite {sqlite3.sqlite_version},"
+          f" {args.rounds} rounds; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for n in (int(s) for s in args.sizes.split(",")):
-        path = folder / f"scan-{n}.db"
+        pristine = folder / f"scan-{n}.pristine"
         t0 = time.perf_counter()
-        build(path, n, args.spread)
-        built = time.perf_counter() - t0
-        child = subprocess.run([sys.executable, __file__, "--scan-only", str(path)], capture_output=True, text=True,
-                               check=False)
-        if child.returncode != 0:
-            print(child.stderr, file=sys.stderr)
-            return child.returncode
-        for r in json.loads(child.stdout.strip().splitlines()[-1]):
-            print(f"{n:>9,} members  {r['run']:<10}  {r['seconds']:6.2f} s  peak RSS {r['rss_mb']:6.1f} MB"
-                  f"  flags {r['flags']:>7,}  messages {r['messages']:>6,}  (built in {built:.1f} s)")
-        if not args.keep:
+        build(pristine, n, args.spread)
+        print(f"{n:>9,} members built in {time.perf_counter() - t0:.1f} s")
+        rounds = []
+        for _ in range(args.rounds):
+            work = folder / f"scan-{n}.db"
+            shutil.copyfile(pristine, work)
+            child = subprocess.run([sys.executable, __file__, "--scan-only", str(work)], capture_output=True,
+                                   text=True, check=False)
+            if child.returncode != 0:
+                print(child.stderr, file=sys.stderr)
+                return child.returncode
+            r = json.loads(child.stdout.strip().splitlines()[-1])
+            rounds.append(r)
+            first, daily = r["scans"]
+            print(f"{n:>9,} members  first {first['seconds']:5.2f} s  daily {daily['seconds']:5.2f} s"
+                  f" (CPU {first['cpu']:.2f} / {daily['cpu']:.2f})"
+                  f"  peak RSS {daily['rss_mb']:5.1f} MB  | bare update {r['bare_update']:5.2f} s (CPU {r['bare_update_cpu']:.2f})"
+                  f" (no index {r['bare_update_no_index']:5.2f} s)  bare count {r['bare_count']:5.3f} s"
+                  f"  | flags {first['flags']:,} + {daily['flags']:,}, messages {first['messages']:,}"
+                  f" + {daily['messages']:,}")
             for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
+                Path(str(work) + suffix).unlink(missing_ok=True)
+        first = _median([r["scans"][0]["seconds"] for r in rounds])
+        daily = _median([r["scans"][1]["seconds"] for r in rounds])
+        rss = max(r["scans"][1]["rss_mb"] for r in rounds)
+        bare_u = _median([r["bare_update"] for r in rounds])
+        bare_u0 = _median([r["bare_update_no_index"] for r in rounds])
+        bare_c = _median([r["bare_count"] for r in rounds])
+        first_cpu = _median([r["scans"][0]["cpu"] for r in rounds])
+        bare_cpu = _median([r["bare_update_cpu"] for r in rounds])
+        print(f"{n:>9,} medians: first scan {first:.2f} s vs bare update {bare_u:.2f} s = {first / bare_u:.2f}x"
+              f" (vs no index {bare_u0:.2f} s = {first / bare_u0:.2f}x; goal <= 2.5 s and <= 1x);"
+              f" CPU {first_cpu:.2f} s vs {bare_cpu:.2f} s = {first_cpu / bare_cpu:.2f}x")
+        print(f"{n:>9,} medians: daily scan {daily:.3f} s vs bare count {bare_c:.3f} s = {daily / bare_c:.1f}x"
+              f" (goal <= 0.5 s and <= 4x);  peak RSS {rss:.1f} MB (goal < 150)")
+        if not args.keep:
+            pristine.unlink(missing_ok=True)
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 

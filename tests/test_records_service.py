@@ -61,7 +61,7 @@ def transfer(ids, **overrides):
     return data
 
 
-async def test_contact_regained_closes_the_case(world):
+async def test_contact_regained_moves_the_case_to_reached(world):
     svc, ids, sec_a, *_ = world
     logged = await search.log_search_attempt(svc, sec_a, dict(
         member_id=ids["王XX"], on=date(2026, 11, 20), method=SearchMethod.PHONE, contacted="王XX本人",
@@ -69,12 +69,13 @@ async def test_contact_regained_closes_the_case(world):
     regained = await records.record_regained(svc, sec_a, ids["王XX"], date(2026, 11, 21), "王XX在深圳务工，已告知支部联系方式")
     assert regained.case_id == logged.case_id
     case = await case_repo.get(svc.db, logged.case_id)
-    assert case.state == disposition.REGAINED and case.regained_on == date(2026, 11, 21) and not case.is_open
+    # Reached (经查找取得联系): the case stays open for its findings and outcome (issue 10).
+    assert case.state == disposition.REACHED and case.regained_on == date(2026, 11, 21) and case.is_open
     row = await member_repo.get_row(svc.db, ids["王XX"])
     assert row["last_contact_on"] == "2026-11-21" and row["contact_level"] == 0
-    assert await case_repo.open_case_of(svc.db, ids["王XX"]) is None
+    assert (await case_repo.open_case_of(svc.db, ids["王XX"])).id == logged.case_id
     card = await roster.member_card(svc, sec_a, ids["王XX"])
-    assert card.level is ContactLevel.IN_CONTACT and card.open_case_id is None
+    assert card.level is ContactLevel.IN_CONTACT and card.open_case_id == logged.case_id
 
 
 async def test_regained_by_another_branch_is_refused(world):

@@ -44,7 +44,8 @@ async def setup_branch(world):
         m[name] = await world.add_member(f"{name}XX", D(2026, 1, 1))
     m["钱"] = await world.add_member("钱XX", D(2025, 5, 1))
     m["褚"] = await world.add_member("褚XX", D(2023, 6, 1))
-    await world.execute("UPDATE members SET contact_level = 2 WHERE id IN (?, ?)", (m["钱"], m["褚"]))
+    await world.execute("INSERT INTO contact_levels (member_id, level, since) VALUES (?, 2, '2025-11-01'),"
+                        " (?, 2, '2023-12-02')", (m["钱"], m["褚"]))
     t = {}
     insert = ("INSERT INTO transfers (member_id, kind, to_org, destination, phone, backup_name, backup_phone,"
               " sent_on, created_at) VALUES (?, 'permanent', '深圳市南山区某党委', '深圳', '13900000000', '王XX',"

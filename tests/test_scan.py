@@ -173,7 +173,7 @@ async def test_idle_case_reminded_once_per_period(world, clock):
 
 async def test_removal_under_2019_rule_and_not_under_2016(world, clock):
     chu = await world.add_member("褚XX", date(2023, 6, 1))
-    await world.execute("UPDATE members SET contact_level = 2 WHERE id = ?", (chu,))
+    await world.execute("INSERT INTO contact_levels (member_id, level, since) VALUES (?, 2, '2023-12-02')", (chu,))
     await world.execute("INSERT INTO cases (member_id, opened_on, state, outcome, suspended_since, created_at)"
                         " VALUES (?, '2024-01-01', 'approved', 'suspended_unreachable', '2024-12-20', 'x')", (chu,))
     clock.set(datetime(2026, 11, 19, 9, 0, tzinfo=SH))
@@ -226,7 +226,7 @@ async def test_dry_run_writes_nothing_and_predicts_the_run(world):
 
     async def snapshot():
         counts = [(await world.db.fetchone(f"SELECT COUNT(*) FROM {t}"))[0] for t in tables]
-        levels = await world.db.fetchall("SELECT id, contact_level FROM members ORDER BY id")
+        levels = await world.db.fetchall("SELECT member_id, level, since FROM contact_levels ORDER BY 1")
         return counts, [tuple(r) for r in levels]
 
     before = await snapshot()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli import admin, export, invite, members, roster_import, run, scan, transfers
+from bot.cli import admin, case, export, invite, members, roster_import, run, scan, transfers
 from bot.cli.common import EXIT_ERROR, CliError, as_cli_error, operator_tr
 from bot.i18n import N_
 
@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     invite,     # invite (one member or officer, the unbound members' sheet, the join link)
     run,        # run, demo
     scan,       # scan
+    case,       # case list/show and each disposition step
     export,     # export
     transfers,  # province, transfer-in
 )

@@ -72,8 +72,9 @@ async def fill_levels(db: Database, entries: list[dict[str, Any]], today: date) 
     missing = [e for e in entries if e["type"] == "member" and e["level"] is None]
     for i in range(0, len(missing), 900):
         part = {e["member_id"]: e for e in missing[i:i + 900]}
-        rows = await db.fetchall(f"SELECT id, contact_level, last_contact_on FROM members WHERE id IN"
-                                 f" ({','.join('?' * len(part))})", list(part))
+        rows = await db.fetchall(f"SELECT m.id, COALESCE(l.level, 0), m.last_contact_on FROM members m"
+                                 " LEFT JOIN contact_levels l ON l.member_id = m.id"
+                                 f" WHERE m.id IN ({','.join('?' * len(part))})", list(part))
         for mid, level, last in rows:
             part[mid]["level"] = ContactLevel.by_code(level).value
             if last:

@@ -386,10 +386,11 @@ class Role(CodedEnum):
     SECRETARY = ("secretary", 1, "支部书记", N_("Branch secretary"))
     ORGANIZER = ("organizer", 2, "组织委员", N_("Organizing committee member"))
     COMMITTEE = ("committee", 3, "上级党组织", N_("Higher committee"))
+    ORG_DEPT = ("org_dept", 4, "上一级党委组织部门", N_("Organization department above"))
 
 
 # The roles that make a user an officer (the branch work menu and commands).
-OFFICER_ROLES = (Role.SECRETARY, Role.ORGANIZER, Role.COMMITTEE)
+OFFICER_ROLES = (Role.SECRETARY, Role.ORGANIZER, Role.COMMITTEE, Role.ORG_DEPT)
 
 
 class PolicyVersion(CodedEnum):

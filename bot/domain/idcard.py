@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
 from bot.domain.errors import DomainError
@@ -70,6 +71,13 @@ def upgrade_15(old: str) -> str:
 
 def parse_id_number(raw: str, today: date | None = None) -> IdNumber:
     """Validate and normalise an ID number; raises DomainError with a clear reason."""
+    return _parse(str(raw), today)
+
+
+# Every read of a member record validates its ID number twice (field and model validators): /me on each
+# tap. The result depends on the text alone, and errors are not cached (lru_cache keeps returns only).
+@lru_cache(maxsize=1024)
+def _parse(raw: str, today: date | None) -> IdNumber:
     s = _normalise(raw)
     if _DIGITS_15.fullmatch(s):
         s = upgrade_15(s)

@@ -28,7 +28,7 @@ SUBTREE = "WITH RECURSIVE sub(id) AS (SELECT :org UNION ALL SELECT o.id FROM org
 PAGE = 2000
 
 MEMBER_COLUMNS = ("m.id, m.branch_id, m.name, m.record, m.active, m.is_flow, m.last_contact_on, m.last_meeting_on,"
-                  " m.last_dues_on, m.contact_level, m.created_at")
+                  " m.last_dues_on, m.created_at")
 
 
 class Reader:

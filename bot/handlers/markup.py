@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import math
+from functools import lru_cache
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -61,7 +62,24 @@ Rows = Sequence[Sequence[Button]]
 
 
 def keyboard(rows: Rows) -> InlineKeyboardMarkup:
-    """InlineKeyboardMarkup from rows of (label, callback data) tuples (or ready buttons)."""
+    """InlineKeyboardMarkup from rows of (label, callback data) tuples (or ready buttons).
+
+    Rows of plain tuples are cached: the same menus go out on every tap, and PTB's objects are frozen
+    once built (safe to share), while building them costs more than the handler's own work."""
+    try:
+        key = tuple(tuple(row) for row in rows)
+        hash(key)
+    except TypeError:                 # lists inside, or unhashable buttons: build it afresh
+        return _keyboard(rows)
+    return _cached_keyboard(key)
+
+
+@lru_cache(maxsize=2048)
+def _cached_keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
+    return _keyboard(rows)
+
+
+def _keyboard(rows: Rows) -> InlineKeyboardMarkup:
     out = []
     for row in rows:
         buttons = []

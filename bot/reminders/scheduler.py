@@ -6,7 +6,7 @@ at start — runs the scan for every node whose most recent scheduled time (toda
 node's timezone if it has passed, else yesterday's) is later than its last run. So:
 
 - a bot that was down for five days scans once at the next start (the missed days collapse into
-  one run: the scan works from dates, and contact_level remembers what was already flagged);
+  one run: the scan works from dates, and the contact_levels table remembers what was already flagged, and job_runs where the window stopped);
 - changing a node's scan time or timezone takes effect at the next tick, no job to re-register;
 - APScheduler only drives the tick: coalesce=True and misfire_grace_time=None, so a tick delayed by
   a busy event loop still runs (APScheduler's default grace of 1 s would silently skip it), and

@@ -152,7 +152,7 @@ async def create_invite(svc: Services, actor: Actor, member_id: int | None = Non
     elif role is not None:
         if org_id is None:
             raise DomainError(N_("A role invite names the organization (--org)"), field="org_id")
-        await get_org(svc, org_id)
+        _check_role_node(role, (await get_org(svc, org_id)).level)
         _require_operator(actor)   # handing out officer roles stays with the operator
     else:
         raise DomainError(N_("An invite is for a member or a role"), field="invite")
@@ -163,10 +163,18 @@ async def create_invite(svc: Services, actor: Actor, member_id: int | None = Non
     return Invite(code, expires, member_id, role, org_id)
 
 
+def _check_role_node(role: Role, level: OrgLevel) -> None:
+    """The 上一级党委组织部门 role (org_dept) is held on an organization-department node, and only there."""
+    if role is Role.ORG_DEPT and level is not OrgLevel.ORG_DEPARTMENT:
+        raise DomainError(N_("The organization department role is granted on an organization department node"),
+                          field="org_id")
+
+
 async def set_role(svc: Services, actor: Actor, tg_id: int, role: Role, org_id: int, revoke: bool = False) -> bool:
     """Grant (or revoke) a role over an org node. Returns False when nothing changed."""
     _require_operator(actor)
-    await get_org(svc, org_id)
+    org = await get_org(svc, org_id)
+    _check_role_node(role, org.level)
     if tg_id <= 0:
         raise DomainError(N_("A Telegram user id is a positive number"), field="tg_id")
     held = await svc.db.fetchone("SELECT 1 FROM roles WHERE tg_id = ? AND role = ? AND org_id = ?",

@@ -75,21 +75,23 @@ async def branch_stats(db: Any, org_ids: Sequence[int], today: date, settings: d
     """The digest's numbers for each node (its own members only), from a few grouped queries."""
     ids = sorted(set(org_ids))
     stats = {oid: BranchStats() for oid in ids}
-    scope, params = scan_repo.scope_sql("branch_id", ids)
+    mscope, mparams = scan_repo.scope_sql("m.branch_id", ids)
     week_ago = (today - timedelta(days=7)).isoformat()
+    # The flagged level lives in contact_levels (no row: level 0, in contact).
     for b, level, n in await db.fetchall(
-            f"SELECT branch_id, contact_level, COUNT(*) FROM members WHERE active = 1{scope} GROUP BY 1, 2", params):
+            "SELECT m.branch_id, COALESCE(l.level, 0), COUNT(*) FROM members m LEFT JOIN contact_levels l"
+            f" ON l.member_id = m.id WHERE m.active = 1{mscope} GROUP BY 1, 2", mparams):
         stats[b].levels[level] = n
     for b, n in await db.fetchall(
-            f"SELECT branch_id, COUNT(*) FROM members WHERE active = 1 AND contact_level > 0 AND level_since > ?{scope}"
-            " GROUP BY 1", (week_ago, *params)):
+            "SELECT m.branch_id, COUNT(*) FROM contact_levels l JOIN members m ON m.id = l.member_id"
+            f" WHERE m.active = 1 AND l.since > ?{mscope} GROUP BY 1", (week_ago, *mparams)):
         stats[b].crossed = n
     for b, name, level in await db.fetchall(
-            "SELECT branch_id, name, contact_level FROM (SELECT branch_id, name, contact_level, ROW_NUMBER() OVER"
-            " (PARTITION BY branch_id ORDER BY level_since DESC, name) AS n FROM members WHERE active = 1"
-            f" AND contact_level > 0 AND level_since > ?{scope}) WHERE n <= ?", (week_ago, *params, NAMES_PER_BRANCH)):
+            "SELECT branch_id, name, level FROM (SELECT m.branch_id, m.name, l.level, ROW_NUMBER() OVER"
+            " (PARTITION BY m.branch_id ORDER BY l.since DESC, m.name) AS n FROM contact_levels l"
+            f" JOIN members m ON m.id = l.member_id WHERE m.active = 1 AND l.since > ?{mscope}) WHERE n <= ?",
+            (week_ago, *mparams, NAMES_PER_BRANCH)):
         stats[b].crossed_names.append((name, level))
-    mscope, mparams = scan_repo.scope_sql("m.branch_id", ids)
     for b, n in await db.fetchall(
             "SELECT m.branch_id, COUNT(*) FROM transfers t JOIN members m ON m.id = t.member_id"
             f" WHERE t.receipt_on IS NULL AND t.flagged_on IS NOT NULL AND m.active = 1{mscope} GROUP BY 1", mparams):

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
 
+from bot.domain import disposition
 from bot.domain.codes import ContactKind, SpecialStatus, TransferKind
 from bot.domain.errors import DomainError
 from bot.domain.events import FREE_TEXT_MAX, Transfer
@@ -32,7 +33,7 @@ DUES_MAX = Decimal("100000")
 @dataclass(frozen=True)
 class Regained:
     event_id: int
-    case_id: int | None      # the case closed as regained, if one was open
+    case_id: int | None      # the open case, now 'reached' (its findings and outcome come next)
 
 
 def _not_future(on: date, today: date) -> None:
@@ -56,15 +57,18 @@ async def _active_member(svc: Services, actor: Actor, member_id: Any) -> Member:
 
 
 async def record_regained(svc: Services, actor: Actor, member_id: Any, on: date, note: str | None = None) -> Regained:
-    """经查找取得联系: a REGAINED contact event, and the member's open case closed as regained on that date."""
+    """经查找取得联系: a REGAINED contact event, and the member's open case moved to 'reached' on that date
+    (the branch then records its findings and proposes an outcome: bot.services.cases)."""
     member = await _active_member(svc, actor, member_id)
     _not_future(on, svc.clock.today())
     note = _note(note)
     async with svc.db.write(actor.label) as tx:
         event_id = await member_repo.record_contact(tx, member.id, ContactKind.REGAINED, on, note)
         case = await case_repo.open_case_of(tx, member.id)
-        if case is not None:
-            await case_repo.close_regained(tx, case.id, on)
+        # A case still searching (or anywhere before its decision) moves to 'reached'; a decided 2019
+        # suspension is lifted by the restore step instead (bot.services.cases.restore).
+        if case is not None and case.state != disposition.DECIDED:
+            await case_repo.mark_reached(tx, case.id, on)
     return Regained(event_id=event_id, case_id=case.id if case else None)
 
 

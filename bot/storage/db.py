@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 # fetchone_now blocks the event loop: if SQLite is busy (WAL recovery, a checkpoint in another process),
 # wait this long at most, then take the aiosqlite path instead.
 NOW_BUSY_TIMEOUT = 0.05
+WAL_AUTOCHECKPOINT = 1000       # SQLite's default, restored after a bulk()
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -78,6 +79,29 @@ def _all_in_thread(conn: Any, sql: str, params: Sequence[Any]) -> list[Any]:
         cur.close()
 
 
+def _script_in_thread(conn: Any, statements: Sequence[tuple[str, Any]]) -> list[int | None]:
+    out = []
+    for sql, params in statements:
+        cur = conn.execute(sql, params)
+        out.append(cur.lastrowid)
+        cur.close()
+    return out
+
+
+def _tuples_in_thread(conn: Any, sql: str, params: Sequence[Any]) -> list[tuple]:
+    cur = conn.execute(sql, params)
+    try:
+        cur.row_factory = None        # plain tuples: hundreds of thousands of rows, read by position
+        return cur.fetchall()
+    finally:
+        cur.close()
+
+
+async def fetch_tuples_plain(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    """All rows as plain tuples, in one hop to aiosqlite's thread (bulk reads of the scan)."""
+    return await conn._execute(_tuples_in_thread, conn._conn, sql, params)  # noqa: SLF001
+
+
 async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
     """One query in ONE hop to aiosqlite's thread: `async with conn.execute()` + fetch + close costs
     three, and each hop is a thread handoff — on the bot's hot path that was most of a request's cost."""
@@ -98,6 +122,7 @@ class Tx:
         self.now = now
         self.now_iso = utc_iso(now)
         self._head: tuple[int, str] | None = None
+        self._audit_rows: list[tuple] = []     # appended by audit_many, written by flush_audit
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         return await self.conn.execute(sql, params)
@@ -105,10 +130,19 @@ class Tx:
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self.conn.executemany(sql, rows)
 
+    async def execute_all(self, statements: Sequence[tuple[str, Any]]) -> list[int | None]:
+        """Several statements in order in ONE hop to aiosqlite's thread (each hop is a thread handoff:
+        a use case of five small writes spent more in handoffs than in SQLite). Returns each lastrowid."""
+        return await self.conn._execute(_script_in_thread, self.conn._conn, statements)  # noqa: SLF001
+
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        if self._audit_rows:          # a read inside the transaction sees its audit rows
+            await self.flush_audit()
         return await fetch_one(self.conn, sql, params)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        if self._audit_rows:
+            await self.flush_audit()
         return await fetch_all(self.conn, sql, params)
 
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -125,10 +159,12 @@ class Tx:
         await self.audit_many([(entity, entity_id, action, before, after)])
 
     async def audit_many(self, entries: Iterable[tuple[str, Any, str, Any, Any]]) -> None:
-        """Append audit rows for several changes at once (one executemany, chained in order)."""
+        """Append audit rows for several changes at once (chained in order). They are written with the
+        head in one executemany just before COMMIT (`flush_audit`): a use case that audits twice pays one
+        round trip to SQLite's thread for its rows and one for the head, not two of each."""
         last_id, last_hash = await self._load_head()
         key = self.db.audit_key
-        rows = []
+        rows = self._audit_rows
         for entity, entity_id, action, before, after in entries:
             last_id += 1
             eid = None if entity_id is None else str(entity_id)
@@ -136,16 +172,21 @@ class Tx:
             content = audit_mod.canonical(last_id, self.now_iso, self.actor, entity, eid, action, b, a)
             prev, last_hash = last_hash, audit_mod.chain_hash(key, last_hash, content)
             rows.append((last_id, self.now_iso, self.actor, entity, eid, action, b, a, prev, last_hash))
-        if not rows:
+        self._head = (last_id, last_hash)
+
+    async def flush_audit(self) -> None:
+        """Write the audit rows appended so far and the MAC'd head (Database.write calls it before COMMIT)."""
+        if not self._audit_rows:
             return
+        rows, self._audit_rows = self._audit_rows, []
         await self.conn.executemany(
             "INSERT INTO audit_log (id, at, actor, entity, entity_id, action, before, after, prev_hash, hash)"
             " VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-        self._head = (last_id, last_hash)
+        last_id, last_hash = self._head  # type: ignore[misc]
         await self.conn.execute(
             "INSERT INTO audit_head (singleton, last_id, last_hash, mac) VALUES (1, ?, ?, ?)"
             " ON CONFLICT(singleton) DO UPDATE SET last_id=excluded.last_id, last_hash=excluded.last_hash,"
-            " mac=excluded.mac", (last_id, last_hash, audit_mod.head_mac(key, last_id, last_hash)))
+            " mac=excluded.mac", (last_id, last_hash, audit_mod.head_mac(self.db.audit_key, last_id, last_hash)))
 
 
 class Database:
@@ -251,6 +292,7 @@ class Database:
             tx = Tx(self, actor, self.clock.now())
             try:
                 yield tx
+                await tx.flush_audit()
             except BaseException:
                 await self._writer.execute("ROLLBACK")
                 raise
@@ -261,6 +303,28 @@ class Database:
                 # this every later write would fail on BEGIN ("cannot start a transaction within a transaction").
                 await self._writer.execute("ROLLBACK")
                 raise
+
+    @asynccontextmanager
+    async def bulk(self) -> AsyncIterator[None]:
+        """Many write transactions with ONE WAL checkpoint at the end (the scan's chunks).
+
+        By default every COMMIT that leaves more than 1000 pages in the WAL checkpoints them into the
+        database file: a scan of sixteen chunks paid sixteen checkpoints, most pages written several
+        times. Here the WAL grows during the work and is checkpointed once (PASSIVE: it never waits for
+        a reader; a page still read is copied at the next checkpoint)."""
+        assert self._writer is not None
+        await self._writer.execute("PRAGMA wal_autocheckpoint=0")
+        try:
+            yield
+        finally:
+            if self._writer is not None:
+                await self._writer.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
+                await fetch_one(self._writer, "PRAGMA wal_checkpoint(PASSIVE)")
+
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        assert self._reader is not None
+        return self._reader
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         assert self._reader is not None

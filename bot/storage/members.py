@@ -10,8 +10,13 @@ from bot.domain.codes import ContactKind
 from bot.domain.member import Member
 from bot.storage.db import Database, Tx
 
-_COLUMNS = "id, branch_id, name, id_number, mobile, member_type, birth_date, record, active, is_flow, officer_id," \
-           " last_contact_on, last_meeting_on, last_dues_on, contact_level, level_since"
+_TABLE_COLUMNS = ("id", "branch_id", "name", "id_number", "mobile", "member_type", "birth_date", "record", "active",
+                  "is_flow", "officer_id", "last_contact_on", "last_meeting_on", "last_dues_on")
+# The level the scan last flagged lives in contact_levels (no row: in contact); rows keep the names
+# contact_level / level_since that readers used when they were columns of members.
+_COLUMNS = ", ".join(f"m.{c}" for c in _TABLE_COLUMNS) + \
+    ", COALESCE(l.level, 0) AS contact_level, l.since AS level_since"
+_FROM = "members m LEFT JOIN contact_levels l ON l.member_id = m.id"
 
 
 def _row_values(m: Member) -> tuple:
@@ -79,26 +84,33 @@ async def update(tx: Tx, m: Member, action: str = "update") -> None:
     await tx.audit("member", m.id, action, audit_view(before) if before else None, audit_view(m))
 
 
+async def get_row_in(tx: Tx, member_id: int, bound_to: int | None = None) -> Any:
+    """The member's row (as get_row) inside a transaction; with `bound_to` (a Telegram id), also
+    `bound`: the member id that account is bound to now — one query where a use case needed three."""
+    bound = ", (SELECT u.member_id FROM users u WHERE u.tg_id = ?) AS bound" if bound_to is not None else ""
+    params = (bound_to, member_id) if bound_to is not None else (member_id,)
+    return await tx.fetchone(f"SELECT {_COLUMNS}{bound} FROM {_FROM} WHERE m.id = ?", params)
+
+
 async def get_in(tx: Tx, member_id: int) -> Member | None:
-    row = await tx.fetchone(f"SELECT {_COLUMNS} FROM members WHERE id = ?", (member_id,))
+    row = await tx.fetchone(f"SELECT {_COLUMNS} FROM {_FROM} WHERE m.id = ?", (member_id,))
     return member_from_row(row) if row else None
 
 
 async def get(db: Database, member_id: int) -> Member | None:
-    row = await db.fetchone(f"SELECT {_COLUMNS} FROM members WHERE id = ?", (member_id,))
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM {_FROM} WHERE m.id = ?", (member_id,))
     return member_from_row(row) if row else None
 
 
 async def get_row(db: Database, member_id: int) -> Any:
     """The member's row with the contact columns (last_contact_on, contact_level …)."""
-    return await db.fetchone(f"SELECT {_COLUMNS} FROM members WHERE id = ?", (member_id,))
+    return await db.fetchone(f"SELECT {_COLUMNS} FROM {_FROM} WHERE m.id = ?", (member_id,))
 
 
 async def get_row_with_branch(db: Database, member_id: int) -> Any:
     """`get_row` plus the branch's name as `branch_name`, in one query (/me runs it on every tap)."""
-    cols = ", ".join(f"m.{c.strip()}" for c in _COLUMNS.split(","))
-    return await db.fetchone_now(f"SELECT {cols}, o.name AS branch_name FROM members m"
-                             " LEFT JOIN orgs o ON o.id = m.branch_id WHERE m.id = ?", (member_id,))
+    return await db.fetchone_now(f"SELECT {_COLUMNS}, o.name AS branch_name FROM {_FROM}"
+                                 " LEFT JOIN orgs o ON o.id = m.branch_id WHERE m.id = ?", (member_id,))
 
 
 async def list_branch(db: Database, branch_ids: Iterable[int], offset: int = 0, limit: int = 20,
@@ -114,7 +126,7 @@ async def list_branch(db: Database, branch_ids: Iterable[int], offset: int = 0, 
         where += " AND name LIKE ? ESCAPE '\\'"
         params.append("%" + name_like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     total = (await db.fetchone(f"SELECT COUNT(*) FROM members WHERE {where}", params))[0]
-    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM members WHERE {where} ORDER BY name, id LIMIT ? OFFSET ?",
+    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM {_FROM} WHERE {where} ORDER BY m.name, m.id LIMIT ? OFFSET ?",
                              (*params, limit, offset))
     return rows, total
 
@@ -132,21 +144,26 @@ async def existing_id_numbers(db: Database, numbers: Iterable[str]) -> set[str]:
 
 async def record_contact(tx: Tx, member_id: int, kind: ContactKind, on: date, note: str | None = None,
                          amount: str | None = None) -> int:
-    """A contact event, and the member's last-contact columns moved forward (never back)."""
-    event_id = await tx.insert(
-        "INSERT INTO contact_events (member_id, kind, on_date, note, amount, recorded_by, created_at)"
-        " VALUES (?,?,?,?,?,?,?)", (member_id, kind.value, on.isoformat(), note, amount, tx.actor, tx.now_iso))
+    """A contact event, and the member's last-contact columns moved forward (never back).
+
+    A contact on or after the last one puts the member back in contact (their contact_levels row goes,
+    so the next crossing is told again); an older one changes nothing but the event list. Either way
+    updated_at moves: the daily scan rechecks the member (a backdated contact may already be past a
+    threshold, outside the scan's window)."""
     d = on.isoformat()
     extra = ""
     if kind is ContactKind.MEETING:
         extra = ", last_meeting_on = MAX(COALESCE(last_meeting_on, ''), :d)"
     elif kind is ContactKind.DUES:
         extra = ", last_dues_on = MAX(COALESCE(last_dues_on, ''), :d)"
-    await tx.execute(
-        "UPDATE members SET last_contact_on = MAX(COALESCE(last_contact_on, ''), :d),"
-        " contact_level = CASE WHEN :d >= COALESCE(last_contact_on, '') THEN 0 ELSE contact_level END,"
-        f" level_since = CASE WHEN :d >= COALESCE(last_contact_on, '') THEN NULL ELSE level_since END{extra},"
-        " updated_at = :now WHERE id = :id", {"d": d, "now": tx.now_iso, "id": member_id})
+    params = {"d": d, "now": tx.now_iso, "id": member_id}
+    event_id, _deleted, _updated = await tx.execute_all((
+        ("INSERT INTO contact_events (member_id, kind, on_date, note, amount, recorded_by, created_at)"
+         " VALUES (?,?,?,?,?,?,?)", (member_id, kind.value, d, note, amount, tx.actor, tx.now_iso)),
+        ("DELETE FROM contact_levels WHERE member_id = :id AND :d >= COALESCE((SELECT last_contact_on"
+         " FROM members WHERE id = :id), '')", params),
+        ("UPDATE members SET last_contact_on = MAX(COALESCE(last_contact_on, ''), :d)"
+         f"{extra}, updated_at = :now WHERE id = :id", params)))
     await tx.audit("contact_event", event_id, "create", None,
                    {"member_id": member_id, "kind": kind.value, "on": d, "amount": amount})
     return event_id

@@ -1,17 +1,21 @@
-"""The SQL of the daily scan: index range queries, bulk flag updates, reminder marks and job runs.
+"""The SQL of the daily scan: crossings of the contact thresholds, the narrow level table, bulk flags,
+reminder marks and job runs.
 
-Every query asks the database for the few rows that changed state today (a range on
-last_contact_on within one contact_level, through members_level_contact), never for every member.
+The level the scan last flagged is kept in contact_levels (member, level, since), not in members:
+flagging is an insert of narrow rows in member order, not a rewrite of the wide table. Crossings
+are found in two steps: the ids (from the members_contact / members_no_contact indexes alone), then,
+chunk by chunk inside the write transaction, the rows needed for the messages — re-checking the
+condition there, so a contact recorded in between is never flagged.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from bot.clock import utc_iso
-from bot.storage.db import Database, Tx
+from bot.storage.db import Database, Tx, fetch_tuples_plain
 
 MAX_IN = 20000   # SQLite allows 32766 bound parameters; keep well under it
 
@@ -35,55 +39,148 @@ _CANDIDATE_COLUMNS = (
     " CASE WHEN ou.blocked_at IS NULL THEN ou.tg_id END AS o_tg, COALESCE(ou.locale, ou.lang_code) AS o_lang")
 _CANDIDATE_FROM = (" FROM members m LEFT JOIN users mu ON mu.member_id = m.id"
                    " LEFT JOIN users ou ON ou.member_id = m.officer_id")
-
-
-async def fetch_tuples(tx: Tx, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    """Rows as plain tuples (no Row objects): for the scan's bulk reads, read by position."""
-    async with tx.conn.execute(sql, params) as cur:
-        cur.row_factory = None
-        return list(await cur.fetchall())
-
-
-_LOST_COLUMNS = "m.id, m.branch_id, m.name, m.last_contact_on, m.created_at"
 # Positions in candidate rows (the scan reads hundreds of thousands of rows: by index, not by name).
 ID, BRANCH, NAME, LAST, CREATED, OFFICER, M_TG, M_LANG, O_TG, O_LANG = range(10)
 
 
-async def level_candidates(tx: Tx, level: int, cut: date, cut_instant: datetime, branch_ids: Sequence[int] | None,
-                           from_branch: int, limit: int, with_users: bool) -> list[tuple]:
-    """Active members at `level` whose last contact is before `cut` — or, with none on record, who were
-    entered before `cut_instant` — in branch order from `from_branch` on (keyset pagination).
+async def fetch_tuples(tx: Tx | Database, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    """Rows as plain tuples (no Row objects): for the scan's bulk reads, read by position."""
+    conn = tx.conn if isinstance(tx, Tx) else tx.reader
+    return await fetch_tuples_plain(conn, sql, params)
 
-    One range of members_level_contact (active, contact_level, branch_id, last_contact_on): the cutoff is
-    tested on the index entries, rows are read only for the members selected. `with_users` adds the
-    member's and their officer's Telegram accounts (for the check-in and the officer's reminder)."""
-    scope, params = scope_sql("m.branch_id", branch_ids)
+
+def scannable(alias: str = "m") -> str:
+    """The members the contact scan looks at. Every crossing query goes through here, so a rule that
+    takes members out of the scan (removed, transferred and landed…) is one condition added here."""
+    # status_hold: a decided 保留组织关系 / 停止党籍 (issue 10) takes the member off the scan.
+    return f"{alias}.active = 1 AND {alias}.status_hold IS NULL"
+
+
+def _below(level: int, alias: str = "m") -> str:
+    """The member's flagged level is below `level` (no contact_levels row means level 0)."""
+    return f"NOT EXISTS (SELECT 1 FROM contact_levels l WHERE l.member_id = {alias}.id AND l.level >= {int(level)})"
+
+
+class Window(NamedTuple):
+    """Where the last run of the daily scan stopped for one node: per contact level (code), that run's
+    cutoff (date, and the instant for members with no contact on record), and when it ran (members
+    whose record changed since then are rechecked in full)."""
+    cuts: dict[int, tuple[str, str]]
+    ran_at: str
+
+
+class Cut(NamedTuple):
+    """A threshold on the scan's day: last contact before `date`, or none and entered before `instant`."""
+    level: int
+    date: str
+    instant: str
+
+
+_LOST_COLUMNS = "m.id, m.branch_id, m.name, m.last_contact_on, m.created_at"
+_CROSSED = "(m.last_contact_on < :d{0} OR (m.last_contact_on IS NULL AND m.created_at < :i{0}))"
+
+
+async def crossing_candidates(db: Tx | Database, cuts: Sequence[Cut], branch_ids: Sequence[int] | None,
+                              window: Window | None) -> list[tuple[int, int, int]]:
+    """(level, branch_id, member_id) of the scanned members who crossed a threshold above the level they
+    are flagged at: `level` is the highest threshold crossed (a member past both is told 失联 only).
+    With a window a member may come twice (in a range and changed since the last run).
+
+    Without a window: every member past the shortest threshold (the first scan), from the indexes alone.
+    With the window of the node's last run: the members whose last contact (or entry) falls between
+    that run's cutoff and today's, for each level, plus the members whose record changed since that run
+    (a contact entered with a past date, an import, a move), whatever their dates. Each is tested in
+    full, so the window only chooses what is read: the result is what the full read gives
+    (tests/test_scan_window.py), from a day's worth of members instead of the register."""
+    scope, sp = scope_sql("m.branch_id", branch_ids)
+    ordered = sorted(cuts, key=lambda c: -c.level)
+    target = "CASE " + " ".join(f"WHEN {_CROSSED.format(c.level)} THEN {c.level}" for c in ordered) + " ELSE 0 END"
+    # created_at is read only for members with no contact on record: the ranges on last_contact_on are
+    # read from members_contact alone, not from 145,000 scattered table rows.
+    select = (f"SELECT {target} AS target, m.branch_id AS branch, m.id AS id, COALESCE(l.level, 0) AS level"
+              f" FROM members m LEFT JOIN contact_levels l ON l.member_id = m.id WHERE {scannable()}")
+    params: dict[str, Any] = {f"d{c.level}": c.date for c in cuts} | {f"i{c.level}": c.instant for c in cuts}
+    params |= {f"s{i}": v for i, v in enumerate(sp)}
+    scope = scope.replace("?", "{}").format(*(f":s{i}" for i in range(len(sp)))) if sp else scope
+    latest = max(cuts, key=lambda c: c.date).level      # the shortest threshold reaches the latest date
+    if window is None:
+        parts = [f"{select} AND m.last_contact_on < :d{latest}{scope}",
+                 f"{select} AND m.last_contact_on IS NULL AND m.created_at < :i{latest}{scope}"]
+        joiner = " UNION ALL "
+    else:
+        parts, joiner = [], " UNION ALL "     # a member in two parts is read twice: the caller keeps one
+        for c in cuts:
+            params[f"lo_d{c.level}"], params[f"lo_i{c.level}"] = window.cuts.get(c.level, ("", ""))
+            parts.append(f"{select} AND m.last_contact_on >= :lo_d{c.level} AND m.last_contact_on < :d{c.level}{scope}")
+            parts.append(f"{select} AND m.last_contact_on IS NULL AND m.created_at >= :lo_i{c.level}"
+                         f" AND m.created_at < :i{c.level}{scope}")
+        # INDEXED BY: inside the UNION the planner would otherwise walk a whole index to save a sort.
+        parts.append(select.replace("FROM members m", "FROM members m INDEXED BY members_updated")
+                     + f" AND m.updated_at >= :ran{scope}")
+        params["ran"] = window.ran_at
+    return await fetch_tuples(db, f"SELECT target, branch, id FROM ({joiner.join(parts)}) WHERE target > level", params)
+
+
+async def crossing_rows(tx: Tx, member_ids: Sequence[int], cut: Cut, with_users: bool) -> list[tuple]:
+    """The rows of `member_ids` that still cross `cut` below its level (in the order given, as SQLite
+    walks json_each first: no sort; the caller does not depend on it) — tested
+    again inside the write transaction, so a contact recorded since the candidates were read counts.
+
+    `with_users` adds the member's and their officer's Telegram accounts (for the check-in and the
+    officer's reminder)."""
     columns, joins = (_CANDIDATE_COLUMNS, _CANDIDATE_FROM) if with_users else (_LOST_COLUMNS, " FROM members m")
+    joins = joins.replace(" FROM members m", " FROM json_each(?) j JOIN members m ON m.id = j.value", 1)
     return await fetch_tuples(
-        tx, f"SELECT {columns}{joins} WHERE m.active = 1 AND m.contact_level = ? AND m.branch_id >= ?{scope}"
-        " AND (m.last_contact_on < ? OR (m.last_contact_on IS NULL AND m.created_at < ?))"
-        " ORDER BY m.branch_id LIMIT ?",
-        (level, from_branch, *params, cut.isoformat(), utc_iso(cut_instant), limit))
+        tx, f"SELECT {columns}{joins} WHERE {scannable()}"
+        f" AND (m.last_contact_on < ? OR (m.last_contact_on IS NULL AND m.created_at < ?)) AND {_below(cut.level)}",
+        (json.dumps(list(member_ids)), cut.date, cut.instant))
 
 
-async def set_levels(tx: Tx, member_ids: Sequence[int], level: int, since: date) -> int:
-    """The level the scan flagged (not a change of the member's record: updated_at stays).
+async def set_levels(tx: Tx, member_ids: Sequence[int], level: int, since: date) -> None:
+    """The level the scan flagged: one narrow row per member, inserted (or raised) in member order.
 
     One statement for the whole chunk (ids as a JSON array): SQLite runs it without Python in the loop."""
-    cur = await tx.execute("UPDATE members SET contact_level = ?, level_since = ?"
-                           " WHERE id IN (SELECT value FROM json_each(?))",
-                           (level, since.isoformat(), json.dumps(list(member_ids))))
-    return cur.rowcount
+    await tx.execute("INSERT INTO contact_levels (member_id, level, since) SELECT value, ?, ? FROM json_each(?)"
+                     " WHERE true ON CONFLICT(member_id) DO UPDATE SET level = excluded.level, since = excluded.since",
+                     (level, since.isoformat(), json.dumps(sorted(member_ids))))
+
+
+async def level_changes(db: Database, member_id: int) -> list[Any]:
+    """Who flagged the member's level when (the scan audits one row per chunk naming every member):
+    [(at, actor, action, level)] oldest first."""
+    return await db.fetchall(
+        "SELECT a.at, a.actor, a.action, json_extract(a.after, '$.level') FROM audit_log a WHERE a.entity = 'scan'"
+        " AND EXISTS (SELECT 1 FROM json_each(a.after, '$.members') WHERE value = ?) ORDER BY a.id", (member_id,))
+
+
+async def window_states(db: Database | Tx, job: str) -> dict[str, tuple[str, str]]:
+    """Per scope, the last run of `job` and the state it left (JSON text, parsed by the caller: nodes
+    scanned together share one), where it left one."""
+    rows = await db.fetchall("SELECT scope, last_run, state FROM job_runs WHERE job = ? AND state IS NOT NULL", (job,))
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+async def record_states(tx: Tx, job: str, states: Iterable[tuple[Sequence[str], dict[str, Any]]], at: datetime) -> None:
+    """One state for each group of scopes (written as JSON once per group, not once per node)."""
+    when, rows = utc_iso(at), []
+    for scopes, state in states:
+        text = json.dumps(state, sort_keys=True)
+        rows.extend((job, scope, when, text) for scope in scopes)
+    await tx.executemany(
+        "INSERT INTO job_runs (job, scope, last_run, state) VALUES (?, ?, ?, ?) ON CONFLICT(job, scope)"
+        " DO UPDATE SET last_run = excluded.last_run, state = excluded.state", rows)
 
 
 async def open_cases(tx: Tx, member_ids: Sequence[int], opened_on: date, state: str) -> list[tuple[int, int]]:
     """Open a lost-contact case for each member without a case in progress (as bot.storage.cases.
-    open_case_of: not closed, not regained); returns [(case_id, member_id)] of the cases opened."""
+    open_case_of: not closed, not regained); returns [(case_id, member_id)] of the cases opened.
+
+    Straight from the id list (the members were just read by the scan; the foreign key still checks)."""
     rows = await tx.fetchall(
-        "INSERT INTO cases (member_id, opened_on, state, created_at) SELECT m.id, ?, ?, ? FROM members m"
-        " WHERE m.id IN (SELECT value FROM json_each(?)) AND NOT EXISTS (SELECT 1 FROM cases c"
-        " WHERE c.member_id = m.id AND c.closed_on IS NULL AND c.state NOT IN ('regained', 'closed'))"
-        " RETURNING id, member_id", (opened_on.isoformat(), state, tx.now_iso, json.dumps(list(member_ids))))
+        "INSERT INTO cases (member_id, opened_on, state, created_at) SELECT j.value, ?, ?, ? FROM json_each(?) j"
+        " WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.member_id = j.value AND c.closed_on IS NULL"
+        " AND c.state NOT IN ('regained', 'closed')) RETURNING id, member_id",
+        (opened_on.isoformat(), state, tx.now_iso, json.dumps(sorted(member_ids))))
     return sorted((r[0], r[1]) for r in rows)
 
 
@@ -127,7 +224,8 @@ async def flow_due(tx: Tx, month_start: date, month: str, branch_ids: Sequence[i
     return await tx.fetchall(
         f"SELECT {_CANDIDATE_COLUMNS}{_CANDIDATE_FROM.replace('members m', 'members m INDEXED BY members_flow_contact')}"
         " WHERE m.is_flow = 1 AND m.active = 1"
-        " AND (m.last_contact_on IS NULL OR m.last_contact_on < ?) AND m.contact_level < 2"
+        " AND (m.last_contact_on IS NULL OR m.last_contact_on < ?) AND NOT EXISTS (SELECT 1 FROM contact_levels l"
+        " WHERE l.member_id = m.id AND l.level >= 2)"
         f"{scope} AND NOT EXISTS (SELECT 1 FROM reminder_marks r WHERE r.key = 'flow:' || m.id || ':' || ?)"
         " ORDER BY m.id LIMIT ?", (month_start.isoformat(), *params, month, limit))
 

@@ -96,7 +96,8 @@ async def test_check_in_button_and_a_forged_press(bot_env):
     assert "王XX同志您好" in check.text
     [thanks] = await env.tap(user, "报平安")
     assert "谢谢王XX同志" in thanks.text
-    row = await env.db.fetchone("SELECT contact_level, last_contact_on FROM members WHERE id = ?", (wang,))
+    row = await env.db.fetchone("SELECT (SELECT COUNT(*) FROM contact_levels WHERE member_id = m.id),"
+                                " last_contact_on FROM members m WHERE id = ?", (wang,))
     assert tuple(row) == (0, "2026-11-23")
     events = await env.db.fetchall("SELECT kind FROM contact_events WHERE member_id = ?", (wang,))
     assert [e[0] for e in events] == ["check_in"]

@@ -172,10 +172,12 @@ async def test_reached_offers_contact_regained(bot_env, lang):
     [summary] = await env.say(secretary, "王XX在深圳务工 <i>", )
     assert "王XX在深圳务工 <i>" in summary.text
     [done] = await env.tap(secretary, tr.gettext("✅ Confirm"))
-    assert tr.gettext("The lost-contact case is closed as regained.") in done.text
+    assert tr.gettext("The lost-contact case moves to “reached”: record the findings and propose an outcome.") \
+        in done.text
     case = await env.db.fetchone("SELECT state, regained_on, closed_on FROM cases WHERE member_id = ?", (ids["王XX"],))
-    assert tuple(case) == (disposition.REGAINED, "2026-11-23", "2026-11-23")
-    row = await env.db.fetchone("SELECT last_contact_on, contact_level FROM members WHERE id = ?", (ids["王XX"],))
+    assert tuple(case) == (disposition.REACHED, "2026-11-23", None)   # open: findings and outcome come next
+    row = await env.db.fetchone("SELECT last_contact_on, (SELECT COUNT(*) FROM contact_levels WHERE member_id = m.id)"
+                                " FROM members m WHERE id = ?", (ids["王XX"],))
     assert tuple(row) == ("2026-11-23", 0)
     [lost] = await env.say(secretary, "/lost")
     assert "王XX" not in lost.text

@@ -25,13 +25,14 @@ from bot.forms.registry import PER_MEMBER, FormRequest, FormSpec, Scope, registe
 TITLE = "失联党员查找处置全程纪实表"
 WIDTHS = (3.0, 1.7, 1.2, 1.0, 1.2, 1.3, 1.6, 1.9, 1.6, 1.9)
 MIN_SEARCH_ROWS = 5
+# The approval lines of the 纪实表, each filled by the step of that name (the seed's wording is FORM_ROW's).
 CHAIN = (
-    (disposition.PROPOSED, "支委会初步处置意见", "党支部（盖章）"),
-    (disposition.PRE_REVIEWED, "基层党委\n预审意见", "党委（盖章）"),
-    (disposition.DEPT_PRE_REVIEWED, "上一级党委组织部门对拟劝退、除名处置的预审意见", "党委组织部门（盖章）"),
-    (disposition.RESOLVED, "支部党员大会决议", "党支部（盖章）"),
-    (disposition.APPROVED, "基层党委审核（审批）意见", "党委（盖章）"),
-    (disposition.CLOSED, "上一级党委组织部门对劝退、除名处置的审批意见", "党委组织部门（盖章）"),
+    (disposition.S_PROPOSAL, "支委会初步处置意见", "党支部（盖章）"),
+    (disposition.S_COMMITTEE_PREREVIEW, "基层党委\n预审意见", "党委（盖章）"),
+    (disposition.S_DEPT_PREREVIEW, disposition.FORM_ROW[disposition.S_DEPT_PREREVIEW], "党委组织部门（盖章）"),
+    (disposition.S_MEETING, disposition.FORM_ROW[disposition.S_MEETING], "党支部（盖章）"),
+    (disposition.S_COMMITTEE_APPROVAL, disposition.FORM_ROW[disposition.S_COMMITTEE_APPROVAL], "党委（盖章）"),
+    (disposition.S_DEPT_APPROVAL, disposition.FORM_ROW[disposition.S_DEPT_APPROVAL], "党委组织部门（盖章）"),
 )
 
 
@@ -71,7 +72,8 @@ def record_rows(rec: MemberRecord, on: Any) -> list[list[Cell]]:
                          value("、".join(a.signers), align="center"), value(a.result.zh, align="center")])
         else:
             rows.append([value(""), value("", span=6, height=0.9), value(""), value("")])
-    rows.append([label("失联党员表现调查核实情况"), value("\n党支部（盖章）", span=9, align="right", height=2.0)])
+    findings = rec.findings_text or ""
+    rows.append([label("失联党员表现调查核实情况"), value(f"{findings}\n党支部（盖章）", span=9, align="right", height=2.0)])
     for slot, heading, stamp in CHAIN:
         rows.append([label(heading), value(decision_text(rec.steps.get(slot), stamp), span=9, align="right", height=1.9)])
     rows.append([label("备 注"), value(rec.case_reason_note or m.remarks, span=9, height=1.0)])

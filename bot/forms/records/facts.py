@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Sequence
 
-from bot.domain import disposition
 from bot.domain.codes import LostContactReason, Outcome, SearchMethod, SearchResult
 from bot.domain.member import Member
 from bot.domain.registers import ContactHistory
@@ -30,7 +29,7 @@ class Attempt:
 
 @dataclass(frozen=True)
 class StepRecord:
-    slot: str                 # the state the decision was about (PROPOSED, PRE_REVIEWED …)
+    slot: str                 # the step's name (bot.domain.disposition: S_PROPOSAL, S_COMMITTEE_PREREVIEW …)
     approve: bool
     opinion: str | None
     outcome: Outcome | None
@@ -48,7 +47,8 @@ class MemberRecord:
     case_reason_note: str | None = None
     case_outcome: Outcome | None = None
     regained_on: date | None = None
-    steps: dict[str, StepRecord] = field(default_factory=dict)   # the latest decision per slot
+    findings_text: str | None = None                             # 失联党员表现调查核实情况
+    steps: dict[str, StepRecord] = field(default_factory=dict)   # the latest decision per step name
 
     @property
     def name(self) -> str:
@@ -57,15 +57,6 @@ class MemberRecord:
 
 def _in(ids: Sequence[int]) -> str:
     return ",".join("?" * len(ids))
-
-
-def step_slot(from_state: str, to_state: str, outcome: Outcome | None, approve: bool) -> str:
-    """Which line of the 纪实表 a decision fills: the state it moved to, or (a rejection, which sends the
-    case back to searching) the state it would have moved to."""
-    if approve or to_state != disposition.SEARCHING:
-        return to_state
-    step = disposition.next_step(from_state, outcome)
-    return step.to_state if step else to_state
 
 
 def load_records(db: queries.Reader, member_ids: Sequence[int], scope_names: dict[int, str],
@@ -110,11 +101,13 @@ def load_records(db: queries.Reader, member_ids: Sequence[int], scope_names: dic
                 rec.case_reason_note = c["reason_note"]
                 rec.case_outcome = Outcome(c["outcome"]) if c["outcome"] else None
                 rec.regained_on = date.fromisoformat(c["regained_on"]) if c["regained_on"] else None
-                for s in steps[c["id"]]:
+                rec.findings_text = c["findings_text"]
+                for s in steps[c["id"]]:           # in order: a later round's decision replaces an earlier one
+                    if not s["step"]:
+                        continue
                     outcome = Outcome(s["outcome"]) if s["outcome"] else None
-                    slot = step_slot(s["from_state"], s["to_state"], outcome, bool(s["approve"]))
-                    rec.steps[slot] = StepRecord(slot, bool(s["approve"]), s["opinion"], outcome,
-                                                 date.fromisoformat(s["on_date"]))
+                    rec.steps[s["step"]] = StepRecord(s["step"], bool(s["approve"]), s["opinion"], outcome,
+                                                      date.fromisoformat(s["on_date"]))
             out.append(rec)
     return out
 

@@ -91,9 +91,9 @@ def render(doc: Any, rec: MemberRecord, meta: Meta) -> None:
         else:
             body = "\n".join([GUIDE, "", "查找人签名：", "年    月    日"])
         rows.append([heading, value(body, span=6, height=3.2)])
-    rows.append([label("支委会意见"), value(opinion_text(rec.steps.get(disposition.PROPOSED), "支部书记签名："), span=6,
+    rows.append([label("支委会意见"), value(opinion_text(rec.steps.get(disposition.S_PROPOSAL), "支部书记签名："), span=6,
                                           height=2.6)])
-    committee = rec.steps.get(disposition.APPROVED) or rec.steps.get(disposition.PRE_REVIEWED)
+    committee = rec.steps.get(disposition.S_COMMITTEE_APPROVAL) or rec.steps.get(disposition.S_COMMITTEE_PREREVIEW)
     rows.append([label("基层党委意见"), value(opinion_text(committee, "党委书记签名（盖章）："), span=6, height=2.6)])
     other = rec.case_reason_note if rec.case_reason is LostContactReason.OTHER else None
     rows.append([label("备注"), value("；".join(p for p in (other, m.remarks) if p), span=6, height=1.2)])

@@ -35,7 +35,7 @@ async def save_regained(ctx: HandlerCtx, d: Draft, screen: Screen) -> Result:
     text = ctx._("Recorded: contact with {name} regained on {date}.", name=esc(d["member_name"]),
                  date=date_text(ctx, d["on"]))
     if result.case_id is not None:
-        text += "\n" + ctx._("The lost-contact case is closed as regained.")
+        text += "\n" + ctx._("The lost-contact case moves to “reached”: record the findings and propose an outcome.")
     return text, member_rows(ctx, d)
 
 

@@ -111,7 +111,7 @@ class Contacts:
 class _Group:
     recipient: Recipient
     header_params: dict[str, Any]
-    lines: list[Line] = field(default_factory=list)
+    lines: list[Line | str] = field(default_factory=list)   # str: rendered for `recipient` already
     refs: list[str] = field(default_factory=list)
     flags: list[Flag | None] = field(default_factory=list)   # aligned with lines
 
@@ -139,6 +139,11 @@ class Batch:
     def single(self, key: str, chat_id: int, kind: str, text: str, buttons: list[list[dict[str, str]]] | None,
                ref: str | None, flag: Flag | None = None) -> None:
         self.singles.append((key, chat_id, kind, outbox_repo.payload_json(text, buttons), ref, flag))
+
+    def single_payload(self, key: str, chat_id: int, kind: str, payload: str, ref: str | None,
+                       flag: Flag | None = None) -> None:
+        """`single` with the payload JSON already built (bot.storage.outbox.payload_json's format)."""
+        self.singles.append((key, chat_id, kind, payload, ref, flag))
 
     def render(self) -> None:
         """Render every message gathered so far into outbox rows (pure Python: may run in a worker thread)."""

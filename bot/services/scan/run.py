@@ -4,13 +4,19 @@ For each organization node due for a scan:
 
 - members crossing one month without contact (失控): their officer (or the branch secretary) is
   asked to reach them, and a bound member gets a one-tap 报平安 check-in;
-- members crossing six months (失联): contact_level=2 (the 失联 register), a lost-contact case is
+- members crossing six months (失联): level 2 in contact_levels (the 失联 register), a lost-contact case is
   opened (state 'searching', audited), and the secretary is told a formal search must begin;
 - then transfers without 回执, idle cases, flow members, the 2019 removal date (scan_items) and
   campaign deadlines (deadlines).
 
-"Told once per crossing": members.contact_level records the level last flagged, so only members whose
-level rises are selected (bot.storage.members.record_contact sets it back to 0 on a newer contact).
+"Told once per crossing": contact_levels records the level last flagged, so only members whose level
+rises are selected (bot.storage.members.record_contact deletes the row on a newer contact).
+
+The first scan of a node reads every member past a threshold. Each later run reads a window: the
+members whose last contact (or entry) lies between the previous run's cutoff and today's (job_runs
+state, per node: missed days widen the window, a changed threshold moves its edge), plus the members
+whose record changed since that run, tested in full — a backdated contact may put a member back
+below a threshold already passed, and the next run tells that crossing again, never skipping it.
 
 No contact on record at all: the rules call such a member lost, but right after an import that would
 open a case for everyone whose dates were not filled in. The scan uses the day the member was entered
@@ -21,10 +27,12 @@ month after entry with still no contact → 失控, six months → 失联.
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any, Awaitable, Callable, Iterator, Sequence
 
+from bot.clock import utc_iso
 from bot.domain.codes import ContactLevel
 from bot.domain.dates import add_months
 from bot.domain.disposition import SEARCHING
@@ -33,12 +41,13 @@ from bot.services.scan import items as scan_items
 from bot.services.context import SCHEDULER, Actor, Services
 from bot.services.deadlines import deadline_reminders
 from bot.services.scan.batch import Batch, Contacts, Flag, Recipient, ScanRun, locale_of
-from bot.services.scan.messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, esc, render_check_in
+from bot.services.scan.messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, check_in_payload, esc, template
 from bot.services.scan.settings import ReminderSettings, all_effective_settings
 from bot.storage import scan_repo
-from bot.storage.scan_repo import BRANCH, CREATED, ID, LAST, M_LANG, M_TG, NAME, O_LANG, O_TG
+from bot.storage.scan_repo import BRANCH, CREATED, ID, LAST, M_LANG, M_TG, NAME, O_LANG, O_TG, Window
 
 SCAN_JOB = "scan"
+WINDOW_JOB = "scan_window"     # job_runs.state: the cutoffs of the last run, per node
 
 
 @dataclass
@@ -69,37 +78,93 @@ def local_midnight(d: date, conf: ReminderSettings) -> datetime:
     return datetime.combine(d, time(0), tzinfo=conf.tz)
 
 
-def _contact_line(r: Any, today: date, conf: ReminderSettings) -> tuple[Line, str | None, int]:
-    """The list line for a member row, their last contact (ISO) and the days since it (or since entry)."""
+class DaysSince(dict):
+    """Days from each ISO date to `today`, computed once per date (a chunk of 20,000 members has a few
+    hundred distinct last-contact dates)."""
+
+    def __init__(self, today: date):
+        super().__init__()
+        self.today = today
+
+    def __missing__(self, iso: str) -> int:
+        days = self[iso] = (self.today - date.fromisoformat(iso)).days
+        return days
+
+
+def _contact_line(r: Any, days_since: DaysSince, conf: ReminderSettings,
+                  to: list[Recipient]) -> tuple[Line | str, str | None, int]:
+    """The list line for a member row, their last contact (ISO) and the days since it (or since entry).
+
+    For a single recipient (the usual case: one secretary) the line is rendered at once in their
+    language, a string instead of a Line to render later: the backlog has 150,000 of them."""
     last = r[LAST]
     if last:
-        days = (today - date.fromisoformat(last)).days
-        return Line(LINE_LAST_CONTACT, {"name": esc(r[NAME]), "date": last, "days": days}), last, days
-    entered = datetime.fromisoformat(r[CREATED]).astimezone(conf.tz).date()
-    days = (today - entered).days
-    return Line(LINE_NO_CONTACT, {"name": esc(r[NAME]), "date": entered.isoformat()}), None, days
+        days = days_since[last]
+        msgid, params = LINE_LAST_CONTACT, {"name": esc(r[NAME]), "date": last, "days": days}
+    else:
+        entered = datetime.fromisoformat(r[CREATED]).astimezone(conf.tz).date()
+        days = (days_since.today - entered).days
+        msgid, params = LINE_NO_CONTACT, {"name": esc(r[NAME]), "date": entered.isoformat()}
+    if len(to) == 1:
+        return template(to[0].locale, msgid).format_map(params), last, days
+    return Line(msgid, params), last, days
+
+
+def _by_branch(rows: Sequence[tuple[int, int, int]]) -> dict[int, list[tuple[int, list[int]]]]:
+    """Per level, the crossing members' ids grouped by branch (branches in order, members in order)."""
+    out: dict[int, dict[int, list[int]]] = {}
+    seen: set[int] = set()
+    for level, branch, mid in rows:
+        if mid in seen:              # read twice by the window (in its range and changed since the last run)
+            continue
+        seen.add(mid)
+        per = out.get(level)
+        if per is None:
+            per = out[level] = {}
+        ids = per.get(branch)
+        if ids is None:
+            per[branch] = [mid]
+        else:
+            ids.append(mid)
+    return {lv: [(b, sorted(ids)) for b, ids in sorted(per.items())] for lv, per in out.items()}
+
+
+def _chunks(branches: list[tuple[int, list[int]]], size: int) -> Iterator[list[int]]:
+    """Chunks of about `size` members made of whole branches (a branch larger than `size` is split)."""
+    part: list[int] = []
+    for _branch, ids in branches:
+        if part and len(part) + len(ids) > size:
+            yield part
+            part = []
+        for i in range(0, len(ids), size):
+            part.extend(ids[i:i + size])
+            if len(part) >= size:
+                yield part
+                part = []
+    if part:
+        yield part
 
 
 async def _crossings(run: ScanRun, conf: ReminderSettings, today: date, branch_ids: Sequence[int] | None,
-                     from_levels: tuple[int, ...], cut: date, handle: Callable, with_users: bool) -> None:
-    """Select the members crossing `cut` from each level, chunk by chunk in branch order: each chunk holds
-    whole branches (the last branch of a full chunk waits for the next one), so each recipient gets one
-    message per branch and kind rather than one per chunk. A branch larger than a chunk is split."""
-    for level in from_levels:
-        from_branch = 0
-        while True:
+                     cuts: dict[int, scan_repo.Cut], window: Window | None) -> None:
+    """Flag the members crossing each threshold, 失联 first, chunk by chunk: each chunk holds whole
+    branches, so each recipient gets one message per branch and kind rather than one per chunk."""
+    reader = run.shared_tx if run.shared_tx is not None else run.db
+    candidates = await scan_repo.crossing_candidates(reader, list(cuts.values()), branch_ids, window)
+    grouped = _by_branch(candidates)
+    del candidates
+    steps = ((ContactLevel.LOST.code, _flag_lost, False), (ContactLevel.OUT_OF_CONTROL.code, _flag_out_of_control, True))
+    for level, handle, with_users in steps:
+        for part in _chunks(grouped.get(level, []), run.chunk):
             async with run.tx() as tx:
-                rows = await scan_repo.level_candidates(tx, level, cut, local_midnight(cut, conf), branch_ids,
-                                                        from_branch, run.chunk, with_users)
-                full = len(rows) == run.chunk
-                if full:
-                    from_branch = rows[-1][BRANCH]
-                    whole = [r for r in rows if r[BRANCH] != from_branch]
-                    rows = whole or rows
+                rows = await scan_repo.crossing_rows(tx, part, cuts[level], with_users)
                 if rows:
+                    rows.sort(key=_branch_then_id)
                     await handle(run, tx, conf, today, rows)
-            if not full:
-                break
+
+
+def _branch_then_id(r: tuple) -> tuple[int, int]:
+    return r[BRANCH], r[ID]
 
 
 async def _lost_writes(tx: Any, ids: list[int], today: date) -> list[tuple[int, int]]:
@@ -138,13 +203,16 @@ async def _flag_lost(run: ScanRun, tx: Any, conf: ReminderSettings, today: date,
     case_of: dict[int, int] = {}
 
     def build() -> None:
+        days_since = DaysSince(today)
         for r in rows:
-            item, last, days = _contact_line(r, today, conf)
+            to = responsible(r[BRANCH])
+            item, last, days = _contact_line(r, days_since, conf, to)
             flag = None if run.sink is None else run.flag(
                 "lost", r[BRANCH], member_id=r[ID], name=r[NAME], level=level, last_contact_on=last,
                 days_since_contact=days, detail={"case_id": case_of.get(r[ID])})
-            add("lost", r[BRANCH], responsible(r[BRANCH]), header, item, f"member:{r[ID]}", flag)
-            flags.append(flag)
+            add("lost", r[BRANCH], to, header, item, f"member:{r[ID]}", flag)
+            if flag is not None:
+                flags.append(flag)
 
     if run.sink is None:
         run.count("lost", len(rows))
@@ -171,20 +239,23 @@ async def _out_of_control_writes(tx: Any, ids: list[int], today: date) -> None:
 async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
     batch, flags = Batch(today), []
     header, level, day = {"months": conf.out_of_control_months}, ContactLevel.OUT_OF_CONTROL.value, today.isoformat()
-    add, single = batch.add, batch.single
+    add, single = batch.add, batch.single_payload
 
     def build() -> None:
+        days_since = DaysSince(today)
         for r in rows:
-            item, last, days = _contact_line(r, today, conf)
+            to = officer_or_responsible(run, r)
+            item, last, days = _contact_line(r, days_since, conf, to)
             flag = None if run.sink is None else run.flag(
                 "out_of_control", r[BRANCH], member_id=r[ID], name=r[NAME], level=level, last_contact_on=last,
                 days_since_contact=days)
             ref = f"member:{r[ID]}"
-            add("out_of_control", r[BRANCH], officer_or_responsible(run, r), header, item, ref, flag)
+            add("out_of_control", r[BRANCH], to, header, item, ref, flag)
             if r[M_TG] is not None:
-                text, buttons = render_check_in(locale_of(r[M_LANG], None, run.default_locale), r[NAME], r[ID])
-                single(f"check_in:{r[ID]}:{day}", r[M_TG], "check_in", text, buttons, ref, flag)
-            flags.append(flag)
+                payload = check_in_payload(locale_of(r[M_LANG], None, run.default_locale), r[NAME], r[ID])
+                single(f"check_in:{r[ID]}:{day}", r[M_TG], "check_in", payload, ref, flag)
+            if flag is not None:
+                flags.append(flag)
 
     if run.sink is None:
         run.count("out_of_control", len(rows))
@@ -192,18 +263,47 @@ async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, to
     await run.finish(tx, batch, flags)
 
 
-async def scan_group(run: ScanRun, conf: ReminderSettings, org_ids: Sequence[int] | None) -> None:
-    """Every check for the nodes sharing one set of settings (None: all nodes, no filter needed)."""
-    today = run.now.astimezone(conf.tz).date()
+def level_cuts(today: date, conf: ReminderSettings) -> dict[int, scan_repo.Cut]:
+    """Per contact level (code), its threshold's cutoff on `today` (and that day's local midnight)."""
     th = conf.thresholds
-    await _crossings(run, conf, today, org_ids, (1, 0), contact_cutoff(today, th.lost_months), _flag_lost, False)
-    await _crossings(run, conf, today, org_ids, (0,), contact_cutoff(today, th.out_of_control_months),
-                     _flag_out_of_control, True)
+    cuts = {ContactLevel.LOST.code: contact_cutoff(today, th.lost_months),
+            ContactLevel.OUT_OF_CONTROL.code: contact_cutoff(today, th.out_of_control_months)}
+    return {code: scan_repo.Cut(code, cut.isoformat(), utc_iso(local_midnight(cut, conf)))
+            for code, cut in cuts.items()}
+
+
+def window_of(state: tuple[str, str] | None) -> Window | None:
+    """The window a node's last run left (None: never scanned, or scanned before windows existed)."""
+    if state is None:
+        return None
+    ran_at, text = state
+    return Window({int(code): (cut[0], cut[1]) for code, cut in json.loads(text).items()}, ran_at)
+
+
+def window_state(cuts: dict[int, scan_repo.Cut]) -> dict[str, Any]:
+    return {str(code): [c.date, c.instant] for code, c in cuts.items()}
+
+
+async def scan_group(run: ScanRun, conf: ReminderSettings, org_ids: Sequence[int] | None,
+                     state: tuple[str, str] | None = None) -> None:
+    """Every check for the nodes sharing one set of settings and one window state (None: all nodes, no
+    filter needed)."""
+    today = run.now.astimezone(conf.tz).date()
+    await _crossings(run, conf, today, org_ids, level_cuts(today, conf), window_of(state))
     await scan_items.transfers_without_receipt(run, conf, today, org_ids)
     await scan_items.idle_cases(run, conf, today, org_ids)
     await scan_items.flow_members(run, conf, today, org_ids)
     await scan_items.removals_due(run, conf, today, org_ids)
     await deadline_reminders(run, conf, today, org_ids)
+
+
+def _groups(scope: list[int], settings: dict[int, ReminderSettings],
+            states: dict[str, tuple[str, str]]) -> dict[tuple, list[int]]:
+    """The nodes that can be scanned together: same settings, same window state (normally all of them)."""
+    groups: dict[tuple, list[int]] = {}
+    for oid in scope:
+        groups.setdefault((settings[oid], states.get(str(oid))), []).append(oid)
+    return groups
 
 
 async def run_scan(services: Services, actor: Actor = SCHEDULER, *, org_ids: Sequence[int] | None = None,
@@ -220,17 +320,20 @@ async def run_scan(services: Services, actor: Actor = SCHEDULER, *, org_ids: Seq
     orgs, roles = await scan_repo.contacts_rows(db)
     run = ScanRun(db, now, Contacts(orgs, roles, default_locale), actor.label, default_locale, sink, chunk)
     scope = sorted(settings) if org_ids is None else sorted(o for o in set(org_ids) if o in settings)
-    groups: dict[ReminderSettings, list[int]] = {}
-    for oid in scope:
-        groups.setdefault(settings[oid], []).append(oid)
+    states = await scan_repo.window_states(db, WINDOW_JOB)
+    groups = _groups(scope, settings, states)
     everything = org_ids is None and len(groups) == 1
 
     async def body() -> None:
-        for conf, ids in groups.items():
-            await scan_group(run, conf, None if everything else ids)
+        new_states: list[tuple[list[str], dict[str, Any]]] = []
+        for (conf, state), ids in groups.items():
+            await scan_group(run, conf, None if everything else ids, state)
+            new_states.append(([str(o) for o in ids], window_state(level_cuts(now.astimezone(conf.tz).date(), conf))))
         if record_job and not dry_run and scope:
             async with db.write(actor.label) as tx:
                 await scan_repo.record_runs(tx, SCAN_JOB, [str(o) for o in scope], now)
+                # The next run's window starts where this one stopped (only once all of it is written).
+                await scan_repo.record_states(tx, WINDOW_JOB, new_states, now)
 
     if dry_run:
         try:
@@ -241,5 +344,6 @@ async def run_scan(services: Services, actor: Actor = SCHEDULER, *, org_ids: Seq
         except _DryRun:
             pass
     else:
-        await body()
+        async with db.bulk():
+            await body()
     return ScanReport(now, dry_run, len(scope), dict(run.counts), run.messages)

@@ -157,19 +157,25 @@ async def all_effective_settings(db: Any, timezone: str = DEFAULT_TIMEZONE) -> d
     import json
 
     rows = await db.fetchall("SELECT id, parent_id, settings FROM orgs")
-    raw = {r[0]: (r[1], json.loads(r[2] or "{}")) for r in rows}
+    raw = {r[0]: (r[1], r[2] or "{}") for r in rows}
     out: dict[int, ReminderSettings] = {}
+    # Thousands of branches, a handful of distinct chains (most set nothing of their own): resolve each
+    # distinct chain of settings texts once, and the nodes that share it share one (equal, hashable) value.
+    resolved: dict[tuple[str, ...], ReminderSettings] = {}
 
-    def chain(oid: int) -> list[dict[str, Any]]:
+    def chain(oid: int) -> tuple[str, ...]:
         seen, nodes = set(), []
         while oid is not None and oid in raw and oid not in seen:
             seen.add(oid)
             nodes.append(raw[oid][1])
             oid = raw[oid][0]
-        return list(reversed(nodes))
+        return tuple(reversed(nodes))
 
     for oid in raw:
-        out[oid] = resolve(chain(oid), timezone)
+        texts = chain(oid)
+        if texts not in resolved:
+            resolved[texts] = resolve([json.loads(t) for t in texts], timezone)
+        out[oid] = resolved[texts]
     return out
 
 

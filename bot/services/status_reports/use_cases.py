@@ -56,18 +56,17 @@ async def _subject(tx: Tx, actor: Actor, member_id: int | None) -> _Subject:
         if member_id is not None and member_id != actor.member_id:
             raise PermissionDenied(N_("You can only report for yourself"))
         target = actor.member_id
-        if actor.tg_id is not None:
-            # The binding is re-read: a cached actor must not outlive an unbinding.
-            row = await tx.fetchone("SELECT member_id FROM users WHERE tg_id = ?", (actor.tg_id,))
-            if row is None or row[0] != target:
-                raise PermissionDenied(N_("You can only report for yourself"))
-    row = await tx.fetchone("SELECT active, officer_id FROM members WHERE id = ?", (target,))
-    member = await member_repo.get_in(tx, target)
-    if row is None or member is None:
+    # One query: the record, and (for a Telegram user) the binding re-read — a cached actor must not
+    # outlive an unbinding.
+    check_binding = not (member_id is not None and actor.operator) and actor.tg_id is not None
+    row = await member_repo.get_row_in(tx, target, actor.tg_id if check_binding else None)
+    if check_binding and (row is None or row["bound"] != target):
+        raise PermissionDenied(N_("You can only report for yourself"))
+    if row is None:
         raise NotFound(N_("Your record was not found: please ask your branch secretary"))
     if not row["active"]:
         raise PermissionDenied(N_("Your record is no longer active at this branch"))
-    return _Subject(member, row["officer_id"])
+    return _Subject(member_repo.member_from_row(row), row["officer_id"])
 
 
 def _audit_view(kind: ReportKind, on: date, member_id: int, details: dict[str, Any]) -> dict[str, Any]:
