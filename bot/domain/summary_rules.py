@@ -1,0 +1,91 @@
+"""Who the summary tables count and the bucket edges they use, as dates an SQL query can compare.
+
+Every bucket of the 汇总表 (seed 002 附件6) is a whole-number range of full years or months on the
+填表日期 (`bot.domain.rules`: age, 党龄, lost time). "full_months(start, at) >= n" is the same as
+"start <= latest_start(at, n)", so a query over a million members compares ISO date strings with a
+handful of dates computed here, and the answer is the domain's answer by construction (the tests
+check the equivalence day by day, month ends and Feb 29 included).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.domain.codes import Education, EducationBucket, Outcome, PartyPost, PartyPostBucket
+from bot.domain.dates import add_months
+
+LOST_MONTHS = 6
+
+# 民族 values that are not a minority (汉族). Anything else recorded is a 少数民族; nothing recorded is not.
+HAN = ("汉族", "汉")
+
+
+def latest_start(at: date, months: int) -> date:
+    """The latest date d with full_months(d, at) >= months (i.e. add_months(d, months) <= at).
+
+    add_months clamps to the month's end, so the answer can lie after add_months(at, -months): on
+    2026-02-28, 2025-08-31 is already six full months back (add_months(2025-08-31, 6) = 2026-02-28).
+    """
+    d = add_months(at, -months)
+    while add_months(d + timedelta(days=1), months) <= at:
+        d += timedelta(days=1)
+    return d
+
+
+def unreachable_cutoff(at: date) -> date:
+    """经查找仍然无法取得联系党员 on the 填表日期 `at`: the last contact may be on this day at the latest.
+
+    Seed 002 附件6 note 2: "经查找仍然无法取得联系党员是指党员组织关系排查工作结束时，与党组织失去联系 6 个月以上，
+    经多方努力确实无法取得联系的党员。" Issue 11 reads it as: on the 填表日期, no contact of any kind (组织生活,
+    党费, a report of their own, a contact the branch made, contact regained after search) for six months
+    or more, whatever stage their disposition has reached. "6个月以上" includes six (以上 includes the
+    number), so a member whose last contact is exactly six full months before the 填表日期 counts — the
+    same reading as `lost_time_bucket`, whose first column starts at exactly six months.
+    """
+    return latest_start(at, LOST_MONTHS)
+
+
+@dataclass(frozen=True)
+class BucketEdges:
+    """The dates that split members into the 附件6 columns on the 填表日期 `at` (all inclusive bounds).
+
+    A start date (birth, 转正, last 组织生活/党费) is at least n full years back iff it is on or before
+    `years_back[n]`.
+    """
+
+    at: date
+    years_back: dict[int, date]
+    lost_cutoff: date
+
+    @classmethod
+    def on(cls, at: date) -> "BucketEdges":
+        """Age 36/46/61, 党龄 1/6/11/21, lost 1/6/11 years: the lower bound of each column after the first."""
+        years = {1, 6, 11, 21, 36, 46, 61}
+        return cls(at=at, years_back={n: latest_start(at, 12 * n) for n in sorted(years)},
+                   lost_cutoff=unreachable_cutoff(at))
+
+    def params(self) -> dict[str, str]:
+        """Named SQL parameters: y36 = latest birth date of someone aged 36 or more, and so on."""
+        out = {f"y{n}": d.isoformat() for n, d in self.years_back.items()}
+        out["lost_cutoff"] = self.lost_cutoff.isoformat()
+        out["at"] = self.at.isoformat()
+        return out
+
+
+def education_keys(bucket: EducationBucket) -> tuple[str, ...]:
+    """The stored 学历 values that fall in one 汇总表 学历 column (the domain's `Education.bucket`)."""
+    return tuple(e.value for e in Education if e.bucket is bucket)
+
+
+def post_keys(bucket: PartyPostBucket) -> tuple[str, ...]:
+    """The stored 党内职务 values of one 汇总表 党内职务 column (候补委员 sits with 副书记、委员, as PartyPost.bucket)."""
+    return tuple(p.value for p in PartyPost if p.bucket is bucket)
+
+
+SUSPENSIONS = (Outcome.MEMBERSHIP_SUSPENDED, Outcome.SUSPENDED_UNREACHABLE, Outcome.SUSPENDED_SETTLED_ABROAD)
+PENALTIES_KEPT = (Outcome.WARNING, Outcome.SERIOUS_WARNING, Outcome.POST_REVOKED, Outcome.PROBATION_WITHIN_PARTY)
+LEAVING_NOT_EXPELLED = tuple(o for o in Outcome if o.leaves_party and o is not Outcome.EXPELLED)
+
+# outcome_variant of a 纳入组织管理 decided by 补转组织关系: 附件7 note 4 leaves it out of 纳入组织管理.
+LATE_TRANSFER = "late_transfer"

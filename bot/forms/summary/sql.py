@@ -1,0 +1,77 @@
+"""SQL pieces the three summary queries share: the subtree, each member's latest case, who is unreachable.
+
+Portable SQL only (recursive CTE, CASE, COALESCE, correlated subqueries): every date is a parameter
+computed by `bot.domain.summary_rules`, compared as ISO text. No SQLite date functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+# The node and every node below it: the one recursive query of each summary (never a loop of branches).
+SUBTREE = ("sub(id) AS (SELECT CAST(:org AS INTEGER) UNION ALL"
+           " SELECT o.id FROM orgs o JOIN sub ON o.parent_id = sub.id)")
+
+# Each member's latest case opened on or before the 填表日期 (a member lost twice has two cases).
+LATEST_CASE = ("latest(member_id, case_id) AS (SELECT c.member_id, MAX(c.id) FROM cases c"
+               " WHERE c.opened_on <= :at GROUP BY c.member_id)")
+
+# Members of the subtree with their latest case (c.* NULL when none).
+MEMBERS_WITH_CASE = ("members m JOIN sub ON sub.id = m.branch_id"
+                     " LEFT JOIN latest l ON l.member_id = m.id LEFT JOIN cases c ON c.id = l.case_id")
+
+# 排查前在册 (seed 002 附件6 note 4): on the register now, or taken off it through a lost-contact case
+# (removed, deceased, transferred after being found): they were on the register before the check.
+REGISTERED = "(m.active = 1 OR l.case_id IS NOT NULL)"
+
+# The last contact of any kind on or before the 填表日期. The column is the latest ever; only when it lies
+# after the 填表日期 (a past 填表日期) are the contact events read back.
+_LAST_CONTACT = ("CASE WHEN m.last_contact_on <= :at THEN m.last_contact_on ELSE (SELECT MAX(e.on_date)"
+                 " FROM contact_events e WHERE e.member_id = m.id AND e.on_date <= :at) END")
+
+DECEASED = "(c.state = 'decided' AND c.outcome = 'deceased' AND c.decided_on <= :at)"
+DECIDED = "(c.state = 'decided' AND c.decided_on <= :at)"
+REACHED = "(c.regained_on IS NOT NULL AND c.regained_on <= :at)"
+
+# 经查找仍然无法取得联系 on the 填表日期 (bot.domain.summary_rules.unreachable_cutoff): no contact of any
+# kind since the cutoff — a contact regained after search counts as contact — and not confirmed dead.
+UNREACHABLE = (f"(COALESCE(({_LAST_CONTACT}), '') <= :lost_cutoff"
+               " AND NOT (c.regained_on IS NOT NULL AND c.regained_on > :lost_cutoff AND c.regained_on <= :at)"
+               f" AND NOT COALESCE({DECEASED}, 0))")
+
+# The official 失去联系时间 starts at the later of the last 组织生活 and the last 党费 (NULL: neither known).
+LOST_SINCE = ("CASE WHEN COALESCE(m.last_meeting_on, '') >= COALESCE(m.last_dues_on, '')"
+              " THEN m.last_meeting_on ELSE m.last_dues_on END")
+
+OCCUPATION = "COALESCE(m.rec_occupation, 'other')"   # no 职业 on record counts under ⑧其他
+
+
+class Params(dict):
+    """Named parameters, with IN-lists bound one name per value (no values pasted into SQL)."""
+
+    def in_list(self, name: str, values: Iterable[Any]) -> str:
+        names = []
+        for i, v in enumerate(values):
+            key = f"{name}_{i}"
+            self[key] = v.value if hasattr(v, "value") else v
+            names.append(":" + key)
+        return "(" + ",".join(names) + ")" if names else "(NULL)"
+
+
+def count_if(condition: str) -> str:
+    """SUM of a 0/1 CASE: the portable COUNT-with-a-condition."""
+    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+def between_years(column: str, lower_years: int | None, upper_years: int | None) -> str:
+    """`column` (a start date) is at least `lower_years` and fewer than `upper_years` full years back.
+
+    :yN is the latest start date that is N full years back (BucketEdges.params), so "at least N" is
+    `column <= :yN` and "fewer than M" is `column > :yM`.
+    """
+    parts = [f"{column} IS NOT NULL"]
+    if lower_years:
+        parts.append(f"{column} <= :y{lower_years}")
+    if upper_years:
+        parts.append(f"{column} > :y{upper_years}")
+    return " AND ".join(parts)
