@@ -47,7 +47,7 @@ def _grouped(form: SummaryForm, org_name: str, as_of: date, nodes: dict[int, tup
     by_branch: dict[int, dict[str, int]] = {b: {} for b in _rows_of(nodes, {g["branch_id"] for g in groups})}
     total: dict[str, int] = {}
     for g in groups:
-        add_into(by_occ.setdefault(g["occ"], {}), g, keys)
+        add_into(by_occ.setdefault(g["occ"] or "other", {}), g, keys)   # no 职业 on record: ⑧其他
         add_into(by_branch.setdefault(g["branch_id"], {}), g, keys)
         add_into(total, g, keys)
     rows = [(label, {k: by_occ[key].get(k, 0) for k in keys}) for key, label in occupation_rows()]

@@ -21,7 +21,7 @@ from __future__ import annotations
 from bot.domain.codes import Outcome
 from bot.domain.summary_rules import LEAVING_NOT_EXPELLED, PENALTIES_KEPT, SUSPENSIONS
 from bot.forms.summary.sql import (
-    DECEASED, DECIDED, LATEST_CASE, REACHED, REGISTERED, SUBTREE, UNREACHABLE, Params, count_if,
+    CANDIDATES, CANDIDATES_WITH_CASE, IS_CANDIDATE, DECEASED, DECIDED, LATEST_CASE, REACHED, REGISTERED, SUBTREE, UNREACHABLE, Params, count_if,
 )
 from bot.forms.summary.table import Column, Identity, SummaryForm
 
@@ -93,7 +93,8 @@ def form() -> tuple[SummaryForm, Params]:
 def query(f: SummaryForm) -> str:
     """ONE statement over the subtree, one row per branch: the cases, and the unreachable with no case."""
     sel = ", ".join(f"{c.sql} AS {c.key}" for c in f.columns)
-    return (f"WITH RECURSIVE {SUBTREE}, {LATEST_CASE}"
-            f" SELECT m.branch_id AS branch_id, {sel} FROM members m JOIN sub ON sub.id = m.branch_id"
-            " LEFT JOIN latest l ON l.member_id = m.id LEFT JOIN cases c ON c.id = l.case_id"
-            f" WHERE {REGISTERED} AND (l.case_id IS NOT NULL OR {UNREACHABLE}) GROUP BY m.branch_id")
+    return (f"WITH RECURSIVE {SUBTREE}, {LATEST_CASE}, {CANDIDATES},"
+            " pop(id) AS (SELECT id FROM cand UNION SELECT member_id FROM latest)"
+            f" SELECT m.branch_id AS branch_id, {sel} FROM {CANDIDATES_WITH_CASE.replace('cand', 'pop')}"
+            f" WHERE m.id = pop.id AND {REGISTERED} AND (l.case_id IS NOT NULL OR {UNREACHABLE})"
+            " GROUP BY m.branch_id")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from bot.domain.codes import EducationBucket, LostContactReason, PartyPostBucket
 from bot.domain.summary_rules import HAN, education_keys, post_keys
 from bot.forms.summary.sql import (
-    LOST_SINCE, MEMBERS_WITH_CASE, OCCUPATION, REGISTERED, SUBTREE, UNREACHABLE, LATEST_CASE, Params,
+    CANDIDATES, CANDIDATES_WITH_CASE, IS_CANDIDATE, LOST_SINCE, OCCUPATION, REGISTERED, SUBTREE, UNREACHABLE, LATEST_CASE, Params,
     between_years, count_if,
 )
 from bot.forms.summary.table import Column, Identity, SummaryForm
@@ -115,11 +115,11 @@ def query(f: SummaryForm) -> str:
         f"WITH RECURSIVE {SUBTREE}, {LATEST_CASE},"
         f" reg AS (SELECT m.branch_id AS branch_id, {OCCUPATION} AS occ, COUNT(*) AS registered,"
         f" {probationary} AS registered_prob, {flow} AS flow"
-        f" FROM {MEMBERS_WITH_CASE} WHERE {REGISTERED} GROUP BY m.branch_id, {OCCUPATION}),"
-        f" lost AS (SELECT m.branch_id AS branch_id, {OCCUPATION} AS occ, {lost_sel}, {hidden}"
-        f" FROM {MEMBERS_WITH_CASE} WHERE {REGISTERED} AND {UNREACHABLE} GROUP BY m.branch_id, {OCCUPATION})"
+        f" FROM members m JOIN sub ON sub.id = m.branch_id WHERE {REGISTERED} GROUP BY m.branch_id, {OCCUPATION}),"
+        f" {CANDIDATES}, lost AS (SELECT m.branch_id AS branch_id, {OCCUPATION} AS occ, {lost_sel}, {hidden}"
+        f" FROM {CANDIDATES_WITH_CASE} WHERE {IS_CANDIDATE} AND {REGISTERED} AND {UNREACHABLE} GROUP BY m.branch_id, {OCCUPATION})"
         f" SELECT reg.branch_id, reg.occ, reg.registered, reg.registered_prob, reg.flow, {outer}"
-        " FROM reg LEFT JOIN lost ON lost.branch_id = reg.branch_id AND lost.occ = reg.occ"
+        " FROM reg LEFT JOIN lost ON lost.branch_id = reg.branch_id AND COALESCE(lost.occ, '') = COALESCE(reg.occ, '')"
     )
 
 
@@ -127,7 +127,7 @@ def notes_query() -> str:
     """The unreachable members a column group could not place, with what is missing (the notes sheet)."""
     flags = ", ".join(f"CASE WHEN {cond} THEN 1 ELSE 0 END AS {k}" for k, cond in HIDDEN.items())
     missing = " OR ".join(f"({cond})" for cond in HIDDEN.values())
-    return (f"WITH RECURSIVE {SUBTREE}, {LATEST_CASE}"
-            f" SELECT o.name AS branch, m.name AS member, {flags} FROM {MEMBERS_WITH_CASE}"
-            f" JOIN orgs o ON o.id = m.branch_id WHERE {REGISTERED} AND {UNREACHABLE} AND ({missing})"
+    return (f"WITH RECURSIVE {SUBTREE}, {LATEST_CASE}, {CANDIDATES}"
+            f" SELECT o.name AS branch, m.name AS member, {flags} FROM {CANDIDATES_WITH_CASE}"
+            f" JOIN orgs o ON o.id = m.branch_id WHERE {IS_CANDIDATE} AND {REGISTERED} AND {UNREACHABLE} AND ({missing})"
             " ORDER BY o.name, m.name, m.id")

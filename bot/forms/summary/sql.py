@@ -16,13 +16,24 @@ SUBTREE = ("sub(id) AS (SELECT CAST(:org AS INTEGER) UNION ALL"
 LATEST_CASE = ("latest(member_id, case_id) AS (SELECT c.member_id, MAX(c.id) FROM cases c"
                " WHERE c.opened_on <= :at GROUP BY c.member_id)")
 
+# The few members who may be unreachable on the 填表日期, read off the members_last_contact index (no
+# contact since the cutoff, none at all, or a last contact after the 填表日期 that must be read back).
+# Without it the planner walks every row in (branch, 职业) order to save a sort.
+CANDIDATES = ("cand(id) AS MATERIALIZED (SELECT id FROM members WHERE last_contact_on IS NULL"
+              " OR last_contact_on <= :lost_cutoff OR last_contact_on > :at)")
+
 # Members of the subtree with their latest case (c.* NULL when none).
 MEMBERS_WITH_CASE = ("members m JOIN sub ON sub.id = m.branch_id"
                      " LEFT JOIN latest l ON l.member_id = m.id LEFT JOIN cases c ON c.id = l.case_id")
+# The same, for the candidates only: CROSS JOIN keeps cand the outer loop (SQLite's planner would rather
+# walk all members in GROUP BY order); the WHERE clause must add IS_CANDIDATE.
+CANDIDATES_WITH_CASE = "cand CROSS JOIN " + MEMBERS_WITH_CASE
+IS_CANDIDATE = "m.id = cand.id"
 
 # 排查前在册 (seed 002 附件6 note 4): on the register now, or taken off it through a lost-contact case
 # (removed, deceased, transferred after being found): they were on the register before the check.
-REGISTERED = "(m.active = 1 OR l.case_id IS NOT NULL)"
+# (An IN-list, not the join: it is built once, and the 95 % of active members never probe it.)
+REGISTERED = "(m.active = 1 OR m.id IN (SELECT r.member_id FROM cases r WHERE r.opened_on <= :at))"
 
 # The last contact of any kind on or before the 填表日期. The column is the latest ever; only when it lies
 # after the 填表日期 (a past 填表日期) are the contact events read back.
@@ -43,7 +54,9 @@ UNREACHABLE = (f"(COALESCE(({_LAST_CONTACT}), '') <= :lost_cutoff"
 LOST_SINCE = ("CASE WHEN COALESCE(m.last_meeting_on, '') >= COALESCE(m.last_dues_on, '')"
               " THEN m.last_meeting_on ELSE m.last_dues_on END")
 
-OCCUPATION = "COALESCE(m.rec_occupation, 'other')"   # no 职业 on record counts under ⑧其他
+# No 职业 on record counts under ⑧其他. Queries group by the raw column (so the index gives the order)
+# and the builder folds NULL into 'other'.
+OCCUPATION = "m.rec_occupation"
 
 
 class Params(dict):
