@@ -11,6 +11,8 @@ COMMAND_MODULES = (
     "bot.cli.admin",     # init, org, template, import, member, invite, grant, audit, backup
     "bot.cli.run",       # run, demo
     "bot.cli.scan",      # scan
+    "bot.cli.summary",   # summary (附件6, 附件7, 统计表 A–X)
+    "bot.cli.stats",     # stats
 )
 
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from bot.domain.codes import Education, EducationBucket, Outcome, PartyPost, PartyPostBucket
 from bot.domain.dates import add_months
+from bot.domain.rules import Thresholds
 
 LOST_MONTHS = 6
 
@@ -89,3 +90,24 @@ LEAVING_NOT_EXPELLED = tuple(o for o in Outcome if o.leaves_party and o is not O
 
 # outcome_variant of a 纳入组织管理 decided by 补转组织关系: 附件7 note 4 leaves it out of 纳入组织管理.
 LATE_TRANSFER = "late_transfer"
+
+
+def earliest_not_beyond(at: date, months: int) -> date:
+    """The earliest date d with add_months(d, months) >= at: a last contact before it is beyond `months`."""
+    d = add_months(at, -months)
+    while add_months(d, months) < at:        # clamped short of `at` (at = Aug 31, d = Feb 28)
+        d += timedelta(days=1)
+    while add_months(d - timedelta(days=1), months) >= at:
+        d -= timedelta(days=1)
+    return d
+
+
+def level_bounds(at: date, thresholds: Thresholds = Thresholds()) -> tuple[date, date]:
+    """(lost_before, out_of_control_before) on `at`, as `rules.contact_level` decides levels.
+
+    contact_level says 失联 when at > add_months(last, lost_months): exactly when last < lost_before. The
+    /stats counts use the scan's rule (strictly over six months); 附件6 counts "six months or more"
+    (`unreachable_cutoff`), so on the one boundary day a member is in 附件6 and still 失控 in /stats.
+    """
+    return (earliest_not_beyond(at, thresholds.lost_months),
+            earliest_not_beyond(at, thresholds.out_of_control_months))

@@ -1,0 +1,78 @@
+"""Use cases: the node at a glance (/stats, `branchbot stats`) and the committee's per-branch table.
+
+Officers see their nodes: a secretary their branch, a committee user any node of its subtree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from bot.domain.rules import Thresholds
+from bot.domain.summary_rules import level_bounds
+from bot.services.context import Actor, Services
+from bot.services.summaries import require_node
+from bot.storage import node_stats
+from bot.storage import orgs as org_repo
+
+NEGLECT_DAYS = 30
+
+
+@dataclass
+class NodeStats:
+    """What /stats shows for a node on a day."""
+
+    org_id: int
+    org_name: str
+    as_of: date
+    members: int
+    in_contact: int
+    out_of_control: int
+    lost: int
+    flow: int
+    transfers_without_receipt: int
+    open_cases: dict[str, int] = field(default_factory=dict)
+    attempts_this_month: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["as_of"] = self.as_of.isoformat()
+        return data
+
+
+@dataclass
+class BranchNeglect:
+    branch_id: int
+    name: str
+    lost: int
+    unsearched: int     # 失联 with no search attempt in the last NEGLECT_DAYS days
+
+
+async def node_stats_for(svc: Services, actor: Actor, org_id: int, as_of: date | None = None) -> NodeStats:
+    """Members; in contact / 失控 / 失联 (the scan's rule, `rules.contact_level`); flow members; transfers
+    with no 回执; open cases by the step they wait at; search attempts this calendar month up to `as_of`."""
+    await require_node(svc, actor, org_id)
+    at = as_of or svc.clock.today()
+    org = await org_repo.get(svc.db, org_id)
+    lost_before, ooc_before = level_bounds(at, Thresholds())
+    counts = await node_stats.contact_counts(svc.db, org_id, lost_before, ooc_before)
+    return NodeStats(
+        org_id=org_id, org_name=org.name, as_of=at, members=counts["members"], in_contact=counts["in_contact"],
+        out_of_control=counts["out_of_control"], lost=counts["lost"], flow=counts["flow"],
+        transfers_without_receipt=await node_stats.open_transfers(svc.db, org_id, at),
+        open_cases=await node_stats.open_cases_by_state(svc.db, org_id),
+        attempts_this_month=await node_stats.attempts_between(svc.db, org_id, at.replace(day=1), at))
+
+
+async def branches_needing_search(svc: Services, actor: Actor, org_id: int, as_of: date | None = None,
+                                  offset: int = 0, limit: int = 10) -> tuple[list[BranchNeglect], int]:
+    """The node's branches ranked by 失联 members with no search attempt in the last 30 days (a page of them,
+    and how many branches there are)."""
+    await require_node(svc, actor, org_id)
+    at = as_of or svc.clock.today()
+    lost_before, _ = level_bounds(at, Thresholds())
+    rows, total = await node_stats.branches_by_neglect(svc.db, org_id, lost_before,
+                                                       at - timedelta(days=NEGLECT_DAYS - 1), offset, limit)
+    return [BranchNeglect(r["branch_id"], r["name"], int(r["lost"] or 0), int(r["unsearched"] or 0))
+            for r in rows], total
