@@ -1,62 +1,53 @@
-"""The `branchbot` command. Each group of subcommands lives in its own module with a register()."""
+"""The `branchbot` command. Each group of subcommands lives in its own module with a register(subparsers);
+`bot.cli.common` is what they share (opening the database, errors as one line and an exit code)."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
+
+from bot.cli import admin, export, members, run, scan, stats, transfers
+from bot.cli.common import EXIT_ERROR, CliError, as_cli_error, operator_tr
+from bot.i18n import N_
+
+__all__ = ["COMMAND_MODULES", "CliError", "build_parser", "main"]
 
 # Modules that add subcommands: each defines register(subparsers) and sets `func` on its parsers.
 COMMAND_MODULES = (
-    "bot.cli.admin",     # init, org, template, import, member, invite, grant, audit, backup
-    "bot.cli.run",       # run, demo
-    "bot.cli.scan",      # scan
-    "bot.cli.summary",   # summary (附件6, 附件7, 统计表 A–X)
-    "bot.cli.stats",     # stats
+    admin,      # init, org, template, audit, backup
+    members,    # import, member, invite, grant
+    run,        # run, demo
+    scan,       # scan
+    export,     # export
+    transfers,  # province, transfer-in
+    stats,      # stats
 )
 
 
-class CliError(Exception):
-    """An error to report in one line with a non-zero exit code."""
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from bot.config import Settings
-    from bot.i18n import N_, translator
-
-    tr = translator(Settings().default_language)
+    tr = operator_tr()
     parser = argparse.ArgumentParser(prog="branchbot",
                                      description=tr.gettext(N_("branchbot: keep every Party member within reach")))
     parser.add_argument("--db", help=tr.gettext(N_("SQLite database file (default: BRANCHBOT_DATABASE or "
                                                     "data/branchbot.db)")))
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue  # that group is not built yet
-            raise
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; its errors reach the operator as one line on stderr and exit code 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         result = args.func(args)
         return int(result or 0)
-    except CliError as exc:
-        print(f"branchbot: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    # Run through the imported module, so CliError raised by subcommands is this module's CliError
-    # (`python -m bot.cli` would otherwise load this file twice, as __main__ and as bot.cli).
-    from bot import cli as _cli
-
-    sys.exit(_cli.main())
+    except Exception as exc:
+        error = as_cli_error(exc)
+        if error is None:
+            raise
+        print(f"branchbot: {error}", file=sys.stderr)
+        return EXIT_ERROR

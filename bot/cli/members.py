@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from bot.cli import CliError
-from bot.cli.admin import command, display_width, pad, parse_code, session
+from bot.cli import common
+from bot.cli.common import CliError, command, display_width, operator_tr, pad, parse_code, session
 from bot.domain.codes import ContactLevel, Role
 from bot.domain.phone import mask_mobile
 from bot.i18n import N_, Translator
@@ -28,28 +27,11 @@ def mask_id_number(value: str | None) -> str:
 
 # --- import -------------------------------------------------------------------------------------------
 
-class ProgressLine:
-    """`\\r导入 3200/10000` on stderr, only when stderr is a terminal (cheap: called every few hundred rows)."""
+class ProgressLine(common.ProgressLine):
+    """`\\r导入 3200/10000` on stderr, only when stderr is a terminal."""
 
     def __init__(self, tr: Translator, stream: Any = None):
-        self.tr = tr
-        self.stream = stream or sys.stderr
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.shown = False
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        text = (self.tr.gettext(N_("Importing {done}/{total}"), done=done, total=total) if total
-                else self.tr.gettext(N_("Importing {done}"), done=done))
-        self.stream.write("\r" + text)
-        self.stream.flush()
-        self.shown = True
-
-    def end(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
+        super().__init__(tr, N_("Importing {done}/{total}"), N_("Importing {done}"), stream)
 
 
 @command
@@ -226,7 +208,9 @@ def _positive(text: str) -> int:
     return value
 
 
-def register(sub: Any, h: Callable[..., str]) -> None:
+def register(sub: Any) -> None:
+    """Add the people subcommands (import, member, invite, grant) to the `branchbot` parser."""
+    h = operator_tr().gettext
     p = sub.add_parser("import", help=h(N_("import a 支部党员名册 (.xlsx or .csv) into a branch")))
     p.add_argument("file", metavar="FILE")
     p.add_argument("--branch", type=int, required=True, metavar="ID", help=h(N_("the branch the members belong to")))
