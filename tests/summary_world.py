@@ -173,3 +173,12 @@ async def build_world(db, people: list[Person] = PEOPLE) -> World:
                     (mid, "2026-06-01", c.get("reason"), c["state"], c.get("outcome"), c.get("regained_on"),
                      c.get("decided_on"), c.get("outcome_variant"), tx.now_iso))
     return World(committee, branches, ids)
+
+
+def table_of(db, name: str, org_id: int, as_of: date = AS_OF):
+    """The named summary table, built on the engine's read-only Reader as an export builds it."""
+    from bot.forms.queries import Reader
+    from bot.forms.summary.build import build
+
+    with Reader(db.path) as reader:
+        return build(reader, name, org_id, as_of)

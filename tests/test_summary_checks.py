@@ -12,10 +12,10 @@ from bot.domain.dates import add_months, full_months
 from bot.domain.rules import ContactLevel, age, age_bucket, contact_level, party_age_bucket
 from bot.domain.summary_checks import SummaryIdentityError, check_identity
 from bot.domain.summary_rules import BucketEdges, earliest_not_beyond, latest_start, level_bounds, unreachable_cutoff
-from bot.forms.summary.build import build
-from bot.forms.summary.headers import HeaderCell, header_cells
+
+from bot.forms.model import HeaderCell, col, header_cells
 from bot.i18n import translator
-from summary_world import AS_OF, PEOPLE, Person, build_world
+from summary_world import AS_OF, PEOPLE, Person, build_world, table_of
 
 days = st.dates(min_value=date(1990, 1, 1), max_value=date(2040, 12, 31))
 
@@ -48,16 +48,18 @@ def test_edges_by_hand():
 
 
 def test_header_cells_merge_like_the_seed():
-    paths = [("排查前在册党员人数", None, None), ("失联", "数量", "人数"), ("失联", "数量", "预备党员"),
-             ("失联", "结构", "女"), ("X", "", "a"), ("X", "", "b")]
-    cells = header_cells(paths, col_offset=1)
-    assert HeaderCell(0, 1, 2, 1, "排查前在册党员人数") in cells        # reaches down three rows
-    assert HeaderCell(0, 2, 0, 4, "失联") in cells                       # spans its three columns
-    assert HeaderCell(1, 2, 1, 3, "数量") in cells
-    assert HeaderCell(1, 4, 1, 4, "结构") in cells
-    assert HeaderCell(1, 5, 1, 5, "") in cells and HeaderCell(1, 6, 1, 6, "") in cells   # empty cells never merge
-    with pytest.raises(ValueError):
-        header_cells([("a",), ("b", "c")])
+    """The engine's header tree with None ("the label above reaches down") and "" (an empty cell)."""
+    cols = [col("排查前在册党员人数"), col("失联", "数量", "人数"), col("失联", "数量", "预备党员"),
+            col("失联", "结构", "女"), col("管理情况", None, "纳入组织管理"), col("管理情况", None, "停止党籍"),
+            col("X", "", "a"), col("X", "", "b")]
+    cells = header_cells(cols)
+    assert HeaderCell("排查前在册党员人数", 0, 0, 2, 0) in cells        # a lone leaf reaches the bottom row
+    assert HeaderCell("失联", 0, 1, 0, 3) in cells                       # spans its three columns
+    assert HeaderCell("数量", 1, 1, 1, 2) in cells and HeaderCell("人数", 2, 1, 2, 1) in cells
+    assert HeaderCell("管理情况", 0, 4, 1, 5) in cells                   # two rows down, two columns across
+    assert HeaderCell("纳入组织管理", 2, 4, 2, 4) in cells
+    assert HeaderCell("", 1, 6, 1, 6) in cells and HeaderCell("", 1, 7, 1, 7) in cells   # empty cells never merge
+    assert not any(c.text is None for c in cells)
 
 
 def test_check_identity_names_the_cells():
@@ -81,7 +83,7 @@ STATS_IDENTITIES = [("X", "A = 16, but B+O+X = 17"), ("N", "B = 6, but C+G+M+N =
 
 @pytest.mark.parametrize("cell,message", STATS_IDENTITIES)
 async def test_each_stats_identity_violated_is_refused(db, world, cell, message):
-    table = await build(db, "disposition-stats", world.committee, AS_OF)
+    table = table_of(db, "disposition-stats", world.committee, AS_OF)
     table.total[cell] += 1            # the node row is the 合计 row: one cell off …
     name, first = table.by_branch[0]
     first[cell] += 1                   # … and the branch rows still add up to it: only the identity breaks
@@ -93,7 +95,7 @@ async def test_each_stats_identity_violated_is_refused(db, world, cell, message)
 @pytest.mark.parametrize("cell,group", [("35岁及以下", "年龄"), ("党龄6年至10年", "党龄"), ("高中、中专", "学历"),
                                         ("失联11年及以上", "失去联系时间"), ("居住地改变", "失去联系情形")])
 async def test_each_lost_summary_group_must_add_up_to_the_count(db, world, cell, group):
-    table = await build(db, "lost-summary", world.committee, AS_OF)
+    table = table_of(db, "lost-summary", world.committee, AS_OF)
     rows = dict(table.rows)
     rows["高校毕业生"][cell] += 1      # M9's row: 人数 1
     table.total[cell] += 1
@@ -104,7 +106,7 @@ async def test_each_lost_summary_group_must_add_up_to_the_count(db, world, cell,
 
 
 async def test_total_row_must_be_the_sum_of_the_rows(db, world):
-    table = await build(db, "disposition-summary", world.committee, AS_OF)
+    table = table_of(db, "disposition-summary", world.committee, AS_OF)
     table.total["警告"] += 1
     with pytest.raises(SummaryIdentityError) as exc:
         table.check()
@@ -118,7 +120,7 @@ async def test_data_that_does_not_fit_a_column_is_refused_not_miscounted(db):
     m8.case = dict(reason="abroad", state="decided", outcome="relationship_retained", decided_on="2026-11-01")
     w = await build_world(db, people)
     with pytest.raises(SummaryIdentityError) as exc:
-        await build(db, "disposition-stats", w.committee, AS_OF)
+        table_of(db, "disposition-stats", w.committee, AS_OF)
     assert "O = 9, but P+S+V+W = 8" in str(exc.value)
 
 
@@ -129,7 +131,7 @@ async def test_lost_time_shorter_than_six_months_is_refused(db):
                                              since=date(2026, 10, 1), last_contact=date(2026, 1, 1))]
     w = await build_world(db, people)
     with pytest.raises(SummaryIdentityError) as exc:
-        await build(db, "lost-summary", w.committee, AS_OF)
+        table_of(db, "lost-summary", w.committee, AS_OF)
     # Row ⑧其他 holds M3 and Z1: 2 lost, but only M3 has a lost-time column.
     assert str(exc.value).startswith("Row “其他”: 人数 = 2, but 失联6个月以上不满1年+失联1年至5年+")
     assert str(exc.value).endswith("+失去联系时间未记录 = 1")

@@ -18,8 +18,10 @@ from openpyxl import load_workbook
 from bot.cli import main
 from bot.clock import Clock
 from bot.config import Settings
-from bot.forms.summary.build import build
-from bot.forms.summary.writers import SHEET_BRANCHES, SHEET_MAIN, SHEET_NOTES, write_csv, write_xlsx
+from bot.forms import queries, registry
+from bot.forms.output import write_form
+from bot.forms.registry import FormRequest
+from bot.forms.summary.forms import SHEET_BRANCHES, SHEET_MAIN, SHEET_NOTES
 from bot.storage import Database
 from summary_world import AS_OF, PEOPLE, build_world
 
@@ -57,16 +59,22 @@ async def world(db):
     return await build_world(db)
 
 
-def read_xlsx(table) -> object:
+def export(db, name: str, org_id: int, fmt: str = "xlsx", by_branch: bool = False) -> bytes:
+    """Build the form on the engine's read-only reader and write it, as `export_form` does."""
     buf = io.BytesIO()
-    write_xlsx(table, buf)
-    buf.seek(0)
-    return load_workbook(buf)
+    with queries.Reader(db.path) as reader:
+        req = FormRequest(form=name, org_id=org_id, as_of=AS_OF, fmt=fmt, by_branch=by_branch)
+        write_form(registry.get(name).build(reader, req, queries.scope(reader, org_id)), fmt, buf)
+    return buf.getvalue()
+
+
+def read_xlsx(db, name: str, org_id: int):
+    return load_workbook(io.BytesIO(export(db, name, org_id)))
 
 
 async def test_lost_summary_xlsx_headers_are_the_seeds(db, world):
-    wb = read_xlsx(await build(db, "lost-summary", world.committee, AS_OF))
-    assert wb.sheetnames == [SHEET_MAIN, SHEET_BRANCHES, SHEET_NOTES]
+    wb = read_xlsx(db, "lost-summary", world.committee)
+    assert wb.sheetnames == [SHEET_MAIN, SHEET_BRANCHES, SHEET_NOTES, "填表说明"]
     ws = wb[SHEET_MAIN]
     assert ws["A1"].value == "与党组织失去联系党员情况汇总表"
     assert ws["A2"].value == "填报单位（盖章）：某镇党委"
@@ -99,12 +107,13 @@ async def test_lost_summary_xlsx_headers_are_the_seeds(db, world):
     assert [branches.cell(r, 1).value for r in range(7, 11)] == ["农村党支部", "创意园党支部", "工业园党支部", "合计"]
     assert [branches.cell(r, 4).value for r in range(7, 11)] == [3, 3, 3, 9]
     notes = wb[SHEET_NOTES]
-    assert [c.value for c in notes[1]] == ["党组织", "姓名", "说明"]
-    assert notes.max_row == 4
+    assert notes["A1"].value == "与党组织失去联系党员情况汇总表（备注）"
+    assert [c.value for c in notes[3]] == ["党组织", "姓名", "说明"]
+    assert [notes.cell(r, 2).value for r in range(4, 7)] == ["王九", "王三", "王四"] and notes.max_row == 6
 
 
 async def test_disposition_summary_xlsx_headers_are_the_seeds(db, world):
-    ws = read_xlsx(await build(db, "disposition-summary", world.committee, AS_OF))[SHEET_MAIN]
+    ws = read_xlsx(db, "disposition-summary", world.committee)[SHEET_MAIN]
     assert ws["A1"].value == "与党组织失去联系党员管理及处置情况汇总表"
     heads = header_texts(ws, 3, 5)
     seed = seed_section("002", "附件 7\n\n与党组织失去联系党员管理及处置情况汇总表", "填表人")
@@ -117,7 +126,7 @@ async def test_disposition_summary_xlsx_headers_are_the_seeds(db, world):
 
 
 async def test_disposition_stats_xlsx_headers_are_the_seeds(db, world):
-    ws = read_xlsx(await build(db, "disposition-stats", world.committee, AS_OF))[SHEET_MAIN]
+    ws = read_xlsx(db, "disposition-stats", world.committee)[SHEET_MAIN]
     assert ws["A1"].value == "与党组织失去联系党员规范管理和组织处置有关情况统计表"
     heads = header_texts(ws, 3, 6)
     seed = seed_section("004", "附件5\n\t\n", "备注")
@@ -137,23 +146,17 @@ async def test_disposition_stats_xlsx_headers_are_the_seeds(db, world):
 async def test_csv_columns_in_the_issues_order(db, world):
     for name, header in (("lost-summary", CSV_6), ("disposition-summary", CSV_7),
                          ("disposition-stats", ["统计时间", *"ABCDEFGHIJKLMNOPQRSTUVWX"])):
-        table = await build(db, name, world.committee, AS_OF)
-        buf = io.BytesIO()
-        write_csv(table, buf)
-        data = buf.getvalue()
+        data = export(db, name, world.committee, "csv")
         assert data.startswith(b"\xef\xbb\xbf")
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
         assert rows[0] == header
         if name != "disposition-stats":
             assert [r[0] for r in rows[1:]][-1] == "合计" and len(rows) == 10
-        buf = io.BytesIO()
-        write_csv(table, buf, by_branch=True)
-        rows = list(csv.reader(io.StringIO(buf.getvalue().decode("utf-8-sig"))))
+        rows = list(csv.reader(io.StringIO(export(db, name, world.committee, "csv", by_branch=True).decode("utf-8-sig"))))
         assert rows[0] == ["党组织", *header[1:]]
-        assert sorted(r[0] for r in rows[1:-1]) == sorted(["创意园党支部", "工业园党支部", "农村党支部"])
-        assert rows[-1][0] == "合计"
-    stats_rows = list(csv.reader(io.StringIO(buf.getvalue().decode("utf-8-sig"))))
-    assert stats_rows[-1][1] == "16"
+        assert [r[0] for r in rows[1:]] == ["农村党支部", "创意园党支部", "工业园党支部", "合计"]
+        if name == "disposition-stats":
+            assert [r[1] for r in rows[1:]] == ["6", "4", "6", "16"]      # A per branch (C, A, B) and 合计
 
 
 async def test_typed_names_cannot_inject_formulas(db):
@@ -162,9 +165,10 @@ async def test_typed_names_cannot_inject_formulas(db):
     w = await build_world(db, people)
     async with db.write("test") as tx:
         await tx.execute("UPDATE orgs SET name = '+创意园党支部' WHERE id = ?", (w.branches["A"],))
-    wb = read_xlsx(await build(db, "lost-summary", w.committee, AS_OF))
-    assert any(c.value == "'=HYPERLINK(\"x\")" for row in wb[SHEET_NOTES].iter_rows() for c in row)
-    assert any(c.value == "'+创意园党支部" for row in wb[SHEET_BRANCHES].iter_rows() for c in row)
+    wb = read_xlsx(db, "lost-summary", w.committee)
+    values = [c.value for sheet in wb for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("HYPERLINK" in v for v in values) and any("+创意园党支部" in v for v in values)
+    assert not any(v.startswith(("=", "+")) for v in values)          # neutralised, not evaluated
 
 
 # --- the CLI ---------------------------------------------------------------------------------------------
@@ -201,18 +205,18 @@ def seed_world(path: Path, people=PEOPLE):
 
 def test_cli_exports_for_a_committee_and_a_branch(cli, tmp_path):
     w = seed_world(cli.path)
-    code, out, err = cli("summary", "lost-summary", "--org", str(w.committee), "--as-of", "2026-11-23",
+    code, out, err = cli("export", "lost-summary", "--org", str(w.committee), "--as-of", "2026-11-23",
                          "-o", "附件6.xlsx")
     assert code == 0, err
-    assert "与党组织失去联系党员情况汇总表" in out and "某镇党委" in out
+    assert "与党组织失去联系党员情况汇总表" in out and "某镇党委" in out and "9 row(s)" in out
     ws = load_workbook(tmp_path / "附件6.xlsx")[SHEET_MAIN]
     assert ws.cell(15, 1).value == "合计" and ws.cell(15, 2).value == 21 and ws.cell(15, 4).value == 9
-    code, out, err = cli("summary", "disposition-stats", "--org", str(w.branches["C"]), "--as-of", "2026-11-23",
-                         "-o", "c.csv")
+    code, out, err = cli("export", "disposition-stats", "--org", str(w.branches["C"]), "--as-of", "2026-11-23",
+                         "--format", "csv", "-o", "c.csv")
     assert code == 0, err
     rows = list(csv.reader((tmp_path / "c.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert rows[1][:2] == ["2026-11-23", "6"] and rows[1][-1] == "1"      # 农村党支部: A 6 … X 1 (D1)
-    code, _, err = cli("summary", "disposition-summary", "--org", str(w.committee), "--as-of", "2026-11-23",
+    code, _, err = cli("export", "disposition-summary", "--org", str(w.committee), "--as-of", "2026-11-23",
                        "--format", "csv", "--by-branch", "-o", "b.csv")
     assert code == 0, err
     rows = list(csv.reader((tmp_path / "b.csv").read_text(encoding="utf-8-sig").splitlines()))
@@ -231,7 +235,7 @@ def test_cli_refuses_a_table_that_does_not_add_up_and_writes_nothing(cli, tmp_pa
     next(p for p in people if p.key == "M8").case = dict(reason="abroad", state="decided",
                                                          outcome="relationship_retained", decided_on="2026-11-01")
     w = seed_world(cli.path, people)
-    code, out, err = cli("summary", "disposition-stats", "--org", str(w.committee), "--as-of", "2026-11-23",
+    code, out, err = cli("export", "disposition-stats", "--org", str(w.committee), "--as-of", "2026-11-23",
                          "-o", "bad.xlsx")
     assert code == 2
     assert "O = 9, but P+S+V+W = 8" in err
@@ -239,8 +243,8 @@ def test_cli_refuses_a_table_that_does_not_add_up_and_writes_nothing(cli, tmp_pa
 
 
 def test_cli_unknown_org_and_future_date(cli):
-    code, _, err = cli("summary", "lost-summary", "--org", "99", "-o", "x.xlsx")
+    code, _, err = cli("export", "lost-summary", "--org", "99", "-o", "x.xlsx")
     assert code == 2 and "99" in err
     seed_world(cli.path)
-    code, _, err = cli("summary", "lost-summary", "--org", "1", "--as-of", "2099-01-01", "-o", "x.xlsx")
+    code, _, err = cli("export", "lost-summary", "--org", "1", "--as-of", "2099-01-01", "-o", "x.xlsx")
     assert code == 2 and "future" in err

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.forms.summary.build import build
-from summary_world import AS_OF, build_world
+
+from summary_world import AS_OF, build_world, table_of
 
 OCC = ["国有企业解除劳动关系人员", "非公有制企业离职人员", "农村外出务工经商人员", "机关事业单位离退休人员", "高校毕业生",
        "街道社区人户分离人员", "组织关系在人才中心人员", "其他"]
@@ -34,7 +34,7 @@ async def world(db):
 
 
 async def test_lost_summary_committee_total(db, world):
-    t = await build(db, "lost-summary", world.committee, AS_OF)
+    t = table_of(db, "lost-summary", world.committee, AS_OF)
     # 排查前在册: the 21 members of the three branches except T1 (transferred and landed, no case); M1, M3,
     # M5, R6, D1 are inactive but were taken off the register through their case, so they count.
     # 预备党员 on the register: M1, G1. Unreachable: M1–M9 (R1–R6 reached, D1 deceased, N1 5 months 30 days,
@@ -62,7 +62,7 @@ async def test_lost_summary_committee_total(db, world):
 
 
 async def test_lost_summary_rows_by_occupation(db, world):
-    t = await build(db, "lost-summary", world.committee, AS_OF)
+    t = table_of(db, "lost-summary", world.committee, AS_OF)
     assert [label for label, _ in t.rows] == OCC
     rows = dict(t.rows)
     # 排查前在册 by 职业: ① M4 R5 N2 | ② M1 R1 P1 | ③ M2 M8 R3 G1 | ④ M5 | ⑤ M9 R4 | ⑥ M7 R6 | ⑦ M6 R2 |
@@ -79,14 +79,14 @@ async def test_lost_summary_rows_by_occupation(db, world):
 
 
 async def test_lost_summary_by_branch_and_for_one_branch(db, world):
-    t = await build(db, "lost-summary", world.committee, AS_OF)
+    t = table_of(db, "lost-summary", world.committee, AS_OF)
     branches = {name: v for name, v in t.by_branch}
     assert list(branches) == sorted(["创意园党支部", "工业园党支部", "农村党支部"])
     # A: M1 M2 M3 R1 N1 P1 G1 (预备 M1 G1; lost M1 M2 M3); B: M4 M5 M6 R2 R5 R6 N2 (lost M4 M5 M6);
     # C: M7 M8 M9 R3 R4 D1 G2 (lost M7 M8 M9).
     assert {n: (v["排查前在册党员人数"], v["排查前在册预备党员"], v["人数"]) for n, v in branches.items()} == {
         "创意园党支部": (7, 2, 3), "工业园党支部": (7, 0, 3), "农村党支部": (7, 0, 3)}
-    a = await build(db, "lost-summary", world.branches["A"], AS_OF)
+    a = table_of(db, "lost-summary", world.branches["A"], AS_OF)
     assert a.org_name == "创意园党支部"
     assert (a.total["排查前在册党员人数"], a.total["人数"], a.total["_flow"]) == (7, 3, 1)
     # A's lost: M1 (35, 预备, 6 months, ②), M2 (36, 1 year 党龄, 6 months, ③ woman 回族), M3 (45, 5 years, 1 year, ⑧ 书记)
@@ -97,7 +97,7 @@ async def test_lost_summary_by_branch_and_for_one_branch(db, world):
 
 
 async def test_lost_summary_notes_sheet(db, world):
-    t = await build(db, "lost-summary", world.committee, AS_OF)
+    t = table_of(db, "lost-summary", world.committee, AS_OF)
     notes = {(n.branch, n.member): n.text for n in t.notes}
     assert notes == {
         ("农村党支部", "王九"): "学历未记录、最近一次参加组织生活或交纳党费日期未记录",
@@ -114,16 +114,16 @@ async def test_a_past_filling_date_reads_contacts_back(db, world):
         await tx.execute("INSERT INTO contact_events (member_id, kind, on_date, recorded_by, created_at)"
                          " VALUES (?, 'meeting', '2024-11-01', 'test', 'x'), (?, 'check_in', '2026-11-20', 'test', 'x')",
                          (world.members["N2"], world.members["N2"]))
-    on_20th = await build(db, "lost-summary", world.committee, AS_OF)
+    on_20th = table_of(db, "lost-summary", world.committee, AS_OF)
     assert on_20th.total["人数"] == 9                        # on 2026-11-23 the check-in of the 20th counts
-    earlier = await build(db, "lost-summary", world.committee, AS_OF.replace(day=1))
+    earlier = table_of(db, "lost-summary", world.committee, AS_OF.replace(day=1))
     # On 2026-11-01 N2's last contact on or before that day is the meeting of 2024-11-01: unreachable.
     # M1, M2 (last contact 2026-05-23) are five months and 9 days out on 2026-11-01: not yet.
     assert earlier.total["人数"] == 9 - 2 + 1
 
 
 async def test_disposition_summary_golden(db, world):
-    t = await build(db, "disposition-summary", world.committee, AS_OF)
+    t = table_of(db, "disposition-summary", world.committee, AS_OF)
     rows = dict(t.rows)
     # Decided cases: M1 取消预备 (②), M2 停止党籍 (③), M3 自行脱党 (⑧), M5 开除 (④), M6 停止党籍 (⑦),
     # R1 纳入 (②), R2 纳入 but 补转 (⑦: not counted), R3 留党察看 (③), R4 保留 (⑤), R6 退党除名 (⑥),
@@ -143,7 +143,7 @@ async def test_disposition_summary_golden(db, world):
 
 
 async def test_disposition_stats_golden(db, world):
-    t = await build(db, "disposition-stats", world.committee, AS_OF)
+    t = table_of(db, "disposition-stats", world.committee, AS_OF)
     # A: 16 = the 15 members with a case + M4 (unreachable, no case yet).
     # X: D1. B (reached): R1–R6 = 6. O: M1–M9 = 9.
     # C: R1 纳入, R2 纳入 (补转 still under management), R3 留党察看 (备注 2), R4 保留 = 4; D: R4; G: R6 (J 退党除名);

@@ -6,8 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from bot.cli.admin import command, display_width, operator_tr, pad, session
-from bot.cli.summary import parse_as_of
+from bot.cli.common import command, display_width, operator_tr, pad, session
+from bot.domain.dates import parse_user_date
 from bot.i18n import N_
 from bot.services import stats as stats_svc
 from bot.services.context import OPERATOR
@@ -18,7 +18,7 @@ from bot.services.stats_chart import state_label
 async def cmd_stats(args: argparse.Namespace) -> int:
     async with session(args) as ctx:
         tr = ctx.tr
-        at = parse_as_of(args.as_of, ctx.svc.clock.today())
+        at = parse_user_date(args.as_of, ctx.svc.clock.today()) if args.as_of else None
         s = await stats_svc.node_stats_for(ctx.svc, OPERATOR, args.org, at)
         branches, total = await stats_svc.branches_needing_search(ctx.svc, OPERATOR, args.org, at, limit=args.top)
     if args.json:

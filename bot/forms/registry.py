@@ -27,6 +27,7 @@ FORM_MODULES = (
     "bot.forms.records.member_card",
     "bot.forms.records.search_record",
     "bot.forms.records.case_record",
+    "bot.forms.summary.forms",          # lost-summary, disposition-summary, disposition-stats (issue 11)
 )
 
 

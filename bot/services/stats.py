@@ -11,12 +11,22 @@ from typing import Any
 
 from bot.domain.rules import Thresholds
 from bot.domain.summary_rules import level_bounds
-from bot.services.context import Actor, Services
-from bot.services.summaries import require_node
+from bot.domain.errors import NotFound, PermissionDenied
+from bot.i18n import N_
+from bot.services.context import Actor, Services, require_branch
 from bot.storage import node_stats
 from bot.storage import orgs as org_repo
 
 NEGLECT_DAYS = 30
+
+
+async def require_node(svc: Services, actor: Actor, org_id: int) -> None:
+    """An officer of the node or of a node above it (or the operator); members and strangers are refused."""
+    if await org_repo.get(svc.db, org_id) is None:
+        raise NotFound(N_("No organization with id {id}"), field="org", id=org_id)
+    if not actor.operator and not actor.roles:
+        raise PermissionDenied(N_("You are not allowed to do that"))
+    await require_branch(svc.db, actor, org_id)
 
 
 @dataclass

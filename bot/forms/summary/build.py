@@ -16,16 +16,16 @@ from bot.domain.summary_rules import BucketEdges
 from bot.forms.summary import disposition_stats, disposition_summary, lost_summary
 from bot.forms.summary.table import TOTAL_LABEL, Note, SummaryForm, SummaryTable, add_into, occupation_rows
 from bot.i18n import N_
-from bot.storage.db import Database
+from bot.forms.queries import Reader
 
 FORMS = ("lost-summary", "disposition-summary", "disposition-stats")
 
 
-async def _org_names(db: Database, org_id: int) -> tuple[str, dict[int, tuple[str, bool]]]:
+def _org_names(db: Reader, org_id: int) -> tuple[str, dict[int, tuple[str, bool]]]:
     """The node's name and the names of the branches below it (the by-branch rows, in name order)."""
-    rows = await db.fetchall(
+    rows = db.all(
         "WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT o.id FROM orgs o JOIN sub ON o.parent_id = sub.id)"
-        " SELECT o.id, o.name, o.level FROM orgs o JOIN sub ON sub.id = o.id", (org_id,))
+        " SELECT o.id, o.name, o.level FROM orgs o JOIN sub ON sub.id = o.id", (org_id,))  # noqa: E501
     if not rows:
         raise NotFound(N_("No organization with id {id}"), field="org", id=org_id)
     name = next(r["name"] for r in rows if r["id"] == org_id)
@@ -60,18 +60,18 @@ def _named(row: Any, names: list[str]) -> dict[str, Any]:
     return {n: row[i] for i, n in enumerate(names)}
 
 
-async def build_lost_summary(db: Database, org_id: int, as_of: date) -> SummaryTable:
+def build_lost_summary(db: Reader, org_id: int, as_of: date) -> SummaryTable:
     """附件6 for the node's subtree on `as_of`, checked."""
     form, params = lost_summary.form()
-    org_name, branches = await _org_names(db, org_id)
+    org_name, branches = _org_names(db, org_id)
     params.update(BucketEdges.on(as_of).params(), org=org_id)
     counted = [c.key for c in form.columns if c.sql]
     hidden = list(lost_summary.HIDDEN)
     names = ["branch_id", "occ", "排查前在册党员人数", "排查前在册预备党员", "_flow", *counted, *hidden]
-    groups = [_named(r, names) for r in await db.fetchall(lost_summary.query(form), params)]
+    groups = [_named(r, names) for r in db.all(lost_summary.query(form), params)]
     table = _grouped(form, org_name, as_of, branches, groups, ["_flow", *hidden])
     table.supplement = f"补充资料：流动党员 {table.total['_flow']} 人。"
-    notes = await db.fetchall(lost_summary.notes_query(), params)
+    notes = db.all(lost_summary.notes_query(), params)
     labels = {"_no_birth": "出生日期未记录", "_no_confirmed": "转正日期未记录", "_no_education": "学历未记录",
               "_no_lost_since": "最近一次参加组织生活或交纳党费日期未记录",
               "_no_reason": "失去联系情形未记录（计入⑦其他）"}
@@ -82,16 +82,16 @@ async def build_lost_summary(db: Database, org_id: int, as_of: date) -> SummaryT
     return table
 
 
-async def build_disposition_summary(db: Database, org_id: int, as_of: date) -> SummaryTable:
+def build_disposition_summary(db: Reader, org_id: int, as_of: date) -> SummaryTable:
     """附件7 for the node's subtree on `as_of`, checked; undecided cases, 补转 and deaths on the notes."""
     form, params = disposition_summary.form()
-    org_name, branches = await _org_names(db, org_id)
+    org_name, branches = _org_names(db, org_id)
     params.update(BucketEdges.on(as_of).params(), org=org_id)
     hidden = list(disposition_summary.hidden(params))
     names = ["branch_id", "occ", *form.keys, *hidden]
-    groups = [_named(r, names) for r in await db.fetchall(disposition_summary.query(form, params), params)]
+    groups = [_named(r, names) for r in db.all(disposition_summary.query(form, params), params)]
     table = _grouped(form, org_name, as_of, branches, groups, hidden)
-    for r in await db.fetchall(disposition_summary.notes_query(), params):
+    for r in db.all(disposition_summary.notes_query(), params):
         if not r["decided"]:
             text = f"处置尚未决定（{r['state']}）"
         elif r["outcome"] == Outcome.DECEASED.value:
@@ -103,13 +103,13 @@ async def build_disposition_summary(db: Database, org_id: int, as_of: date) -> S
     return table
 
 
-async def build_disposition_stats(db: Database, org_id: int, as_of: date) -> SummaryTable:
+def build_disposition_stats(db: Reader, org_id: int, as_of: date) -> SummaryTable:
     """统计表 A–X for the node's subtree on `as_of`: one row for the node, one per branch, checked."""
     form, params = disposition_stats.form()
-    org_name, branches = await _org_names(db, org_id)
+    org_name, branches = _org_names(db, org_id)
     params.update(BucketEdges.on(as_of).params(), org=org_id)
     names = ["branch_id", *form.keys]
-    groups = {r[0]: _named(r, names) for r in await db.fetchall(disposition_stats.query(form), params)}
+    groups = {r[0]: _named(r, names) for r in db.all(disposition_stats.query(form), params)}
     total: dict[str, int] = {}
     branch_rows = []
     for b in _rows_of(branches, set(groups)):
@@ -128,9 +128,9 @@ BUILDERS = {"lost-summary": build_lost_summary, "disposition-summary": build_dis
             "disposition-stats": build_disposition_stats}
 
 
-async def build(db: Database, name: str, org_id: int, as_of: date) -> SummaryTable:
+def build(db: Reader, name: str, org_id: int, as_of: date) -> SummaryTable:
     """The named summary form for the node's subtree on `as_of`, identities checked."""
-    return await BUILDERS[name](db, org_id, as_of)
+    return BUILDERS[name](db, org_id, as_of)
 
 
 __all__ = ["FORMS", "BUILDERS", "build", "TOTAL_LABEL"]
