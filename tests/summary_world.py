@@ -1,8 +1,9 @@
 """A fictional 某镇党委 with three branches, for the summary-table golden tests (all data fictional).
 
-填表日期 2026-11-23 (the test clock's day). Six months back: 2026-05-23 (the last day a last contact may
-fall on for the member to count as 经查找仍然无法取得联系). Every member below is one line; the golden test
-works each number out by hand from these lines.
+填表日期 2026-11-23 (the test clock's day). The boundary is the scan's and the registers' (bot.domain.
+registers): a last contact on 2026-05-23, exactly six months back, is not yet 失联; 2026-05-22 is. Every
+member was entered on 2016-01-01 (the baseline of one with no contact at all). Every member below is one
+line; the golden test works each number out by hand from these lines.
 
 Cases are written straight into the `cases` table with the columns the disposition issue (issue 10)
 CONTRACT names; `ensure_case_columns` adds the ones its migration 0004 brings (decided_on,
@@ -21,6 +22,7 @@ from bot.storage import members as member_repo
 from bot.storage import orgs as org_repo
 
 AS_OF = date(2026, 11, 23)
+ENTERED = "2016-01-01T00:00:00Z"
 
 
 async def ensure_case_columns(db) -> None:
@@ -64,10 +66,10 @@ IN_TOUCH = D(2026, 11, 1)
 PEOPLE = [
     # --- 经查找仍然无法取得联系 on 2026-11-23 (M1–M9): every bucket edge --------------------------------
     Person("M1", "A", "王一", D(1991, 11, 23), "private_left", "probationary", joined=D(2025, 12, 1),
-           since=D(2026, 5, 23), education="bachelor", active=False,
+           since=D(2026, 5, 22), education="bachelor", active=False,
            case=dict(reason="migrant_work", state="decided", outcome="probation_cancelled", decided_on="2026-11-20")),
     Person("M2", "A", "王二", D(1990, 11, 23), "rural_migrant", confirmed=D(2025, 11, 23), joined=D(2024, 11, 23),
-           gender="female", ethnicity="回族", education="junior", since=D(2026, 5, 23),
+           gender="female", ethnicity="回族", education="junior", since=D(2026, 5, 22),
            case=dict(reason="migrant_work", state="decided", outcome="suspended_unreachable",
                      decided_on="2026-11-01")),
     Person("M3", "A", "王三", D(1981, 11, 23), None, confirmed=D(2021, 11, 23), joined=D(2020, 11, 23),
@@ -115,8 +117,8 @@ PEOPLE = [
     Person("D1", "C", "赵一", D(1940, 1, 1), None, confirmed=D(1965, 1, 1), since=D(2024, 1, 1), active=False,
            case=dict(reason="other", state="decided", outcome="deceased", decided_on="2026-06-01")),
     # --- in contact ------------------------------------------------------------------------------------
-    # N1: last contact 2026-05-24, five months and 30 days: not yet six months, not counted.
-    Person("N1", "A", "张一", D(1988, 1, 1), None, confirmed=D(2012, 1, 1), since=D(2026, 5, 24)),
+    # N1: last contact 2026-05-23, exactly six months: not yet 失联 (the scan's day), not counted.
+    Person("N1", "A", "张一", D(1988, 1, 1), None, confirmed=D(2012, 1, 1), since=D(2026, 5, 23)),
     # N2: no 组织生活 for two years, but an 外出流动 report of their own on 2026-02-01 ... and a check-in since.
     Person("N2", "B", "张二", D(1989, 1, 1), "soe_laid_off", confirmed=D(2013, 1, 1), since=D(2024, 11, 1),
            last_contact=D(2026, 10, 30), outflow_report=D(2026, 2, 1)),
@@ -160,8 +162,9 @@ async def build_world(db, people: list[Person] = PEOPLE) -> World:
             ids[p.key] = mid
             last = p.last_contact or p.since
             await tx.execute(
-                "UPDATE members SET last_meeting_on = ?, last_contact_on = ?, active = ? WHERE id = ?",
-                (p.since.isoformat() if p.since else None, last.isoformat() if last else None, int(p.active), mid))
+                "UPDATE members SET last_meeting_on = ?, last_contact_on = ?, active = ?, created_at = ? WHERE id = ?",
+                (p.since.isoformat() if p.since else None, last.isoformat() if last else None, int(p.active),
+                 ENTERED, mid))
             if p.outflow_report:
                 await tx.execute("INSERT INTO status_reports (member_id, kind, on_date, details, created_at)"
                                  " VALUES (?, 'outflow', ?, '{}', ?)", (mid, p.outflow_report.isoformat(), tx.now_iso))

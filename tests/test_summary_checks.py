@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, strategies as st
 
-from bot.domain.dates import add_months, full_months
+from bot.domain.dates import full_months
 from bot.domain.rules import ContactLevel, age, age_bucket, contact_level, party_age_bucket
 from bot.domain.summary_checks import SummaryIdentityError, check_identity
 from bot.domain.summary_rules import BucketEdges, earliest_not_beyond, latest_start, level_bounds, unreachable_cutoff
@@ -36,8 +36,10 @@ def test_level_bounds_agree_with_contact_level(last, at):
 
 def test_edges_by_hand():
     # 2026-02-28: 2025-08-31 is six full months back (add_months clamps 08-31 + 6 to 02-28).
-    assert unreachable_cutoff(date(2026, 2, 28)) == date(2025, 8, 31)
+    # The registers' rule: 失联 when the baseline is before the cutoff (exactly six months is not yet).
     assert unreachable_cutoff(date(2026, 11, 23)) == date(2026, 5, 23)
+    assert unreachable_cutoff(date(2026, 8, 31)) == date(2026, 3, 1)       # 02-28 + 6 months = 08-28 < 08-31
+    assert BucketEdges.on(date(2026, 2, 28)).six_months == date(2025, 8, 31)
     assert earliest_not_beyond(date(2026, 8, 31), 6) == date(2026, 3, 1)
     e = BucketEdges.on(date(2026, 11, 23))
     assert e.years_back[36] == date(1990, 11, 23) and e.years_back[1] == date(2025, 11, 23)
@@ -137,11 +139,12 @@ async def test_lost_time_shorter_than_six_months_is_refused(db):
     assert str(exc.value).endswith("+失去联系时间未记录 = 1")
 
 
-def test_week_edges_of_unreachable_cutoff_cover_every_day():
-    """Whole 2026 day by day: the cutoff is the last day a last contact may be for six full months."""
+def test_unreachable_cutoff_is_the_scans_boundary_every_day():
+    """Whole 2026 day by day: a baseline before the cutoff is exactly what contact_level calls LOST."""
     d = date(2026, 1, 1)
     while d.year == 2026:
         c = unreachable_cutoff(d)
-        assert full_months(c, d) >= 6 and full_months(c + timedelta(days=1), d) < 6
-        assert add_months(c, 6) <= d
+        assert contact_level(c - timedelta(days=1), d) is ContactLevel.LOST
+        assert contact_level(c, d) is not ContactLevel.LOST
+        assert full_months(c - timedelta(days=1), d) >= 6          # so its lost time is in a 6个月以上 column
         d += timedelta(days=1)

@@ -1,16 +1,18 @@
 """Golden tests: 附件6, 附件7 and 统计表 A–X of the fictional 某镇党委 (tests/summary_world.py), by hand.
 
 填表日期 2026-11-23. Edges used below (worked from bot.domain.dates' full-month counting):
-- six months back is 2026-05-23: a last contact on that day is "six months or more" (M1, M2 count),
-  2026-05-24 is five months and 30 days (N1 does not);
+- who counts is the registers' and the scan's rule (bot.domain.registers): a last contact on 2026-05-23,
+  exactly six months back, is not yet 失联 (N1 does not count), 2026-05-22 is (M1, M2 count);
 - age 35 = born 1991-11-23 (M1) or 1990-11-24 (M9, the day before the 36th birthday); 36 = 1990-11-23 (M2);
   45 = 1981-11-23 (M3); 46 = 1980-11-23 (M4); 60 = 1966-11-23 (M5); 61 = 1965-11-23 (M6);
 - 党龄 from 转正: exactly 1 (2025-11-23, M2), 5 (2021-11-23, M3), 6 (2020-11-23, M4), 10 (2016-11-23, M5),
   11 (2015-11-23, M6), 20 (2006-11-23, M7), 21 (2005-11-23, M8); M1 is a 预备党员 (党龄 0 → 1年以下);
   M9 转正 2024-06-01 → 2 years;
-- lost time from the last 组织生活: exactly 6 months (2026-05-23: M1, M2), 1 year (2025-11-23: M3, M8),
-  5 years 11 months (2020-12-23: M4 → 1年至5年), 6 years (2020-11-23: M5), 10 years 11 months (2015-12-23:
-  M7 → 6年至10年), 11 years (2015-11-23: M6); M9 has no 组织生活/党费 date (not recorded).
+- lost time from the last 组织生活: 6 months and a day (2026-05-22: M1, M2 → 6个月以上不满1年: exactly six
+  months cannot be counted, that member is not yet 失联), 1 year (2025-11-23: M3, M8), 5 years 11 months
+  (2020-12-23: M4 → 1年至5年), 6 years (2020-11-23: M5), 10 years 11 months (2015-12-23: M7 → 6年至10年),
+  11 years (2015-11-23: M6); M9 has no 组织生活/党费 nor any contact: from the day of entry 2016-01-01,
+  10 years 10 months → 6年至10年 (noted).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ async def test_lost_summary_committee_total(db, world):
     # 排查前在册: the 21 members of the three branches except T1 (transferred and landed, no case); M1, M3,
     # M5, R6, D1 are inactive but were taken off the register through their case, so they count.
     # 预备党员 on the register: M1, G1. Unreachable: M1–M9 (R1–R6 reached, D1 deceased, N1 5 months 30 days,
-    # N2 in touch through an own report and a check-in).
+    # exactly six months out, N2 in touch through an own report and a check-in).
     assert t.total["排查前在册党员人数"] == 21
     assert t.total["排查前在册预备党员"] == 2
     assert nonzero(t.total) == {
@@ -51,12 +53,13 @@ async def test_lost_summary_committee_total(db, world):
         # M1 | M2 M3 M9 | M4 M5 | M6 M7 | M8
         "初中及以下": 3, "高中、中专": 2, "大学专科及以上": 3,      # M2 M5(小学) M8 | M3 M4(中专) | M1 M6 M7; M9 none
         "书记": 1, "副书记、委员": 2,                              # M3 | M5 副书记, M8 委员
-        "失联6个月以上不满1年": 2, "失联1年至5年": 3, "失联6年至10年": 2, "失联11年及以上": 1,
-        # M1 M2 | M3 M8 M4 | M5 M7 | M6; M9 not recorded
+        "失联6个月以上不满1年": 2, "失联1年至5年": 3, "失联6年至10年": 3, "失联11年及以上": 1,
+        # M1 M2 | M3 M8 M4 | M5 M7 M9 | M6
         "外出务工经商": 2, "单位改制或破产": 1, "毕业后去向不明": 1, "工作单位改变": 1, "出国（境）": 1,
         "居住地改变": 1, "其他": 2,                                # ① M1 M2, ② M5, ③ M9, ④ M8, ⑤ M6, ⑥ M7, ⑦ M3 M4 (none recorded)
     }
-    assert t.total["_no_education"] == 1 and t.total["_no_lost_since"] == 1 and t.total["_no_reason"] == 2
+    assert t.total["_no_education"] == 1 and t.total["_no_official"] == 1 and t.total["_no_reason"] == 2
+    assert t.total["_no_lost_since"] == 0
     # 补充资料: G1 (flow record from 2026-03-01) and N2 (外出流动 report 2026-02-01).
     assert t.supplement == "补充资料：流动党员 2 人。"
 
@@ -100,7 +103,7 @@ async def test_lost_summary_notes_sheet(db, world):
     t = table_of(db, "lost-summary", world.committee, AS_OF)
     notes = {(n.branch, n.member): n.text for n in t.notes}
     assert notes == {
-        ("农村党支部", "王九"): "学历未记录、最近一次参加组织生活或交纳党费日期未记录",
+        ("农村党支部", "王九"): "学历未记录、最近一次参加组织生活或交纳党费日期未记录（失去联系时间按最近一次联系或录入日期计）",
         ("创意园党支部", "王三"): "失去联系情形未记录（计入⑦其他）",
         ("工业园党支部", "王四"): "失去联系情形未记录（计入⑦其他）",
     }
@@ -118,7 +121,7 @@ async def test_a_past_filling_date_reads_contacts_back(db, world):
     assert on_20th.total["人数"] == 9                        # on 2026-11-23 the check-in of the 20th counts
     earlier = table_of(db, "lost-summary", world.committee, AS_OF.replace(day=1))
     # On 2026-11-01 N2's last contact on or before that day is the meeting of 2024-11-01: unreachable.
-    # M1, M2 (last contact 2026-05-23) are five months and 9 days out on 2026-11-01: not yet.
+    # M1, M2 (last contact 2026-05-22) are five months and 10 days out on 2026-11-01: not yet.
     assert earlier.total["人数"] == 9 - 2 + 1
 
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from bot.domain.codes import Education, EducationBucket, Outcome, PartyPost, PartyPostBucket
 from bot.domain.dates import add_months
+from bot.domain.registers import lost_cutoff
 from bot.domain.rules import Thresholds
 
 LOST_MONTHS = 6
@@ -35,16 +36,15 @@ def latest_start(at: date, months: int) -> date:
 
 
 def unreachable_cutoff(at: date) -> date:
-    """经查找仍然无法取得联系党员 on the 填表日期 `at`: the last contact may be on this day at the latest.
+    """经查找仍然无法取得联系党员 on the 填表日期 `at`: a member whose baseline (last contact of any kind on
+    or before `at`, else the day they were entered) lies BEFORE this date.
 
-    Seed 002 附件6 note 2: "经查找仍然无法取得联系党员是指党员组织关系排查工作结束时，与党组织失去联系 6 个月以上，
-    经多方努力确实无法取得联系的党员。" Issue 11 reads it as: on the 填表日期, no contact of any kind (组织生活,
-    党费, a report of their own, a contact the branch made, contact regained after search) for six months
-    or more, whatever stage their disposition has reached. "6个月以上" includes six (以上 includes the
-    number), so a member whose last contact is exactly six full months before the 填表日期 counts — the
-    same reading as `lost_time_bucket`, whose first column starts at exactly six months.
+    The rule is `bot.domain.registers.unreachable_on` (the forms' one boundary, the daily scan's): "6个月以上"
+    read as the scan's "超过6个月" — a last contact exactly six months before the 填表日期 is not yet counted,
+    from the next day it is. 附件6 counts exactly the members of the 经查找仍然无法取得联系党员登记表
+    (seed 002 附件6 note 1), so it uses the same cutoff. A contact regained after search counts as contact.
     """
-    return latest_start(at, LOST_MONTHS)
+    return lost_cutoff(at)
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,13 @@ class BucketEdges:
     """The dates that split members into the 附件6 columns on the 填表日期 `at` (all inclusive bounds).
 
     A start date (birth, 转正, last 组织生活/党费) is at least n full years back iff it is on or before
-    `years_back[n]`.
+    `years_back[n]`; the lost time is at least six full months iff it starts on or before `six_months`.
+    Who is unreachable at all: a baseline before `lost_cutoff` (`unreachable_cutoff`).
     """
 
     at: date
     years_back: dict[int, date]
+    six_months: date
     lost_cutoff: date
 
     @classmethod
@@ -64,11 +66,12 @@ class BucketEdges:
         """Age 36/46/61, 党龄 1/6/11/21, lost 1/6/11 years: the lower bound of each column after the first."""
         years = {1, 6, 11, 21, 36, 46, 61}
         return cls(at=at, years_back={n: latest_start(at, 12 * n) for n in sorted(years)},
-                   lost_cutoff=unreachable_cutoff(at))
+                   six_months=latest_start(at, LOST_MONTHS), lost_cutoff=unreachable_cutoff(at))
 
     def params(self) -> dict[str, str]:
         """Named SQL parameters: y36 = latest birth date of someone aged 36 or more, and so on."""
         out = {f"y{n}": d.isoformat() for n, d in self.years_back.items()}
+        out["six_months"] = self.six_months.isoformat()
         out["lost_cutoff"] = self.lost_cutoff.isoformat()
         out["at"] = self.at.isoformat()
         return out

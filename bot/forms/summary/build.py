@@ -73,7 +73,8 @@ def build_lost_summary(db: Reader, org_id: int, as_of: date) -> SummaryTable:
     table.supplement = f"补充资料：流动党员 {table.total['_flow']} 人。"
     notes = db.all(lost_summary.notes_query(), params)
     labels = {"_no_birth": "出生日期未记录", "_no_confirmed": "转正日期未记录", "_no_education": "学历未记录",
-              "_no_lost_since": "最近一次参加组织生活或交纳党费日期未记录",
+              "_no_lost_since": "失去联系时间无从计算",
+              "_no_official": "最近一次参加组织生活或交纳党费日期未记录（失去联系时间按最近一次联系或录入日期计）",
               "_no_reason": "失去联系情形未记录（计入⑦其他）"}
     for r in notes:
         missing = "、".join(labels[k] for k in lost_summary.HIDDEN if r[k])

@@ -7,7 +7,8 @@ Who is counted (seed 002 附件6 填表要求):
 - 补充资料 (note 5): "填表日期前集中排查掌握的流出党员累计数" — members recorded as flowing out up to the
   填表日期: a flow record that began on or before it, or an 外出流动 report of their own.
 Age, 党龄 (a 预备党员 has 0: 党龄1年以下) and 失去联系时间 in full years on the 填表日期. No 职业: ⑧其他;
-no recorded 失去联系情形: ⑦其他, listed on the notes sheet like a missing 学历 / birth date / 转正日期.
+no recorded 失去联系情形: ⑦其他, listed on the notes sheet like a missing 学历 / birth date / 转正日期. No
+组织生活 or 党费 date: the lost time runs from the last contact (or entry), as the registers do; noted too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from bot.domain.codes import EducationBucket, LostContactReason, PartyPostBucket
 from bot.domain.summary_rules import HAN, education_keys, post_keys
 from bot.forms.summary.sql import (
-    CANDIDATES, CANDIDATES_WITH_CASE, IS_CANDIDATE, LOST_SINCE, OCCUPATION, REGISTERED, SUBTREE, UNREACHABLE, LATEST_CASE, Params,
+    CANDIDATES, CANDIDATES_WITH_CASE, IS_CANDIDATE, LOST_SINCE, OFFICIAL_SINCE, OCCUPATION, REGISTERED, SUBTREE, UNREACHABLE, LATEST_CASE, Params,
     between_years, count_if,
 )
 from bot.forms.summary.table import Column, Identity, SummaryForm
@@ -52,7 +53,7 @@ def _columns(p: Params) -> tuple[Column, ...]:
         cols.append(Column(bucket.zh, (*_S, "党内职务", bucket.zh),
                            count_if(f"m.rec_party_post IN {p.in_list(bucket.value, post_keys(bucket))}")))
     since = f"({LOST_SINCE})"
-    lost = (("6个月以上不满1年", f"{since} <= :lost_cutoff AND {since} > :y1"),
+    lost = (("6个月以上不满1年", f"{since} <= :six_months AND {since} > :y1"),
             ("1年至5年", between_years(since, 1, 6)), ("6年至10年", between_years(since, 6, 11)),
             ("11年及以上", between_years(since, 11, None)))
     cols += [Column("失联" + k, (*_L, "失去联系时间", k), count_if(cond)) for k, cond in lost]
@@ -71,6 +72,7 @@ HIDDEN = {
     "_no_confirmed": "m.member_type <> 'probationary' AND m.rec_confirmed_on IS NULL",
     "_no_education": "m.rec_education IS NULL",
     "_no_lost_since": f"({LOST_SINCE}) IS NULL",
+    "_no_official": f"({OFFICIAL_SINCE}) IS NULL",
     "_no_reason": "c.reason IS NULL",
 }
 

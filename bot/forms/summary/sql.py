@@ -20,7 +20,7 @@ LATEST_CASE = ("latest(member_id, case_id) AS (SELECT c.member_id, MAX(c.id) FRO
 # contact since the cutoff, none at all, or a last contact after the 填表日期 that must be read back).
 # Without it the planner walks every row in (branch, 职业) order to save a sort.
 CANDIDATES = ("cand(id) AS MATERIALIZED (SELECT id FROM members WHERE last_contact_on IS NULL"
-              " OR last_contact_on <= :lost_cutoff OR last_contact_on > :at)")
+              " OR last_contact_on < :lost_cutoff OR last_contact_on > :at)")
 
 # Members of the subtree with their latest case (c.* NULL when none).
 MEMBERS_WITH_CASE = ("members m JOIN sub ON sub.id = m.branch_id"
@@ -44,15 +44,22 @@ DECEASED = "(c.state = 'decided' AND c.outcome = 'deceased' AND c.decided_on <= 
 DECIDED = "(c.state = 'decided' AND c.decided_on <= :at)"
 REACHED = "(c.regained_on IS NOT NULL AND c.regained_on <= :at)"
 
-# 经查找仍然无法取得联系 on the 填表日期 (bot.domain.summary_rules.unreachable_cutoff): no contact of any
-# kind since the cutoff — a contact regained after search counts as contact — and not confirmed dead.
-UNREACHABLE = (f"(COALESCE(({_LAST_CONTACT}), '') <= :lost_cutoff"
-               " AND NOT (c.regained_on IS NOT NULL AND c.regained_on > :lost_cutoff AND c.regained_on <= :at)"
+# What the 失联 clock runs from (bot.domain.registers.ContactHistory.baseline): the last contact on or
+# before the 填表日期, else the day the member was entered.
+BASELINE = f"COALESCE(({_LAST_CONTACT}), substr(m.created_at, 1, 10))"
+
+# 经查找仍然无法取得联系 on the 填表日期 (bot.domain.summary_rules.unreachable_cutoff, the registers' rule):
+# the baseline before the cutoff, no contact regained after search since, and not confirmed dead.
+UNREACHABLE = (f"({BASELINE} < :lost_cutoff"
+               " AND NOT (c.regained_on IS NOT NULL AND c.regained_on >= :lost_cutoff AND c.regained_on <= :at)"
                f" AND NOT COALESCE({DECEASED}, 0))")
 
 # The official 失去联系时间 starts at the later of the last 组织生活 and the last 党费 (NULL: neither known).
-LOST_SINCE = ("CASE WHEN COALESCE(m.last_meeting_on, '') >= COALESCE(m.last_dues_on, '')"
-              " THEN m.last_meeting_on ELSE m.last_dues_on END")
+OFFICIAL_SINCE = ("CASE WHEN COALESCE(m.last_meeting_on, '') >= COALESCE(m.last_dues_on, '')"
+                  " THEN m.last_meeting_on ELSE m.last_dues_on END")
+# With neither on record the clock falls back to the baseline (registers.official_lost_time does the same;
+# the notes sheet says so).
+LOST_SINCE = f"COALESCE(({OFFICIAL_SINCE}), {BASELINE})"
 
 # No 职业 on record counts under ⑧其他. Queries group by the raw column (so the index gives the order)
 # and the builder folds NULL into 'other'.
