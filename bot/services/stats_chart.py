@@ -35,13 +35,28 @@ def cjk_font() -> str | None:
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    by_name = {f.name: f.fname for f in font_manager.fontManager.ttflist}
+    found = _first_with_glyphs(font_manager.fontManager.ttflist, FT2Font)
+    if found is None:
+        # matplotlib's font cache predates a font installed since (the CI step installs one): add the
+        # system's CJK font files to it and look again.
+        for path in font_manager.findSystemFonts():
+            if any(k in path.lower() for k in ("cjk", "wqy", "hei", "han", "droid", "uming", "ukai")):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except Exception:  # noqa: BLE001 - an unreadable file is no font
+                    continue
+        found = _first_with_glyphs(font_manager.fontManager.ttflist, FT2Font)
+    return found
+
+
+def _first_with_glyphs(fonts: list, ft2font: type) -> str | None:
+    by_name = {f.name: f.fname for f in fonts}
     candidates = [(name, by_name[name]) for name in CJK_FAMILIES if name in by_name]
-    candidates += [(f.name, f.fname) for f in font_manager.fontManager.ttflist
+    candidates += [(f.name, f.fname) for f in fonts
                    if any(k in f.name for k in ("CJK", "Hei", "Han Sans", "Ming", "Kai", "Song"))]
     for name, path in candidates:
         try:
-            font = FT2Font(path)
+            font = ft2font(path)
             if all(font.get_char_index(ord(ch)) for ch in _PROBE):
                 return name
         except Exception:  # an unreadable font file is no font  # noqa: BLE001
@@ -108,10 +123,10 @@ def render_png(stats: NodeStats, tr: Any, font: str | None = None) -> bytes | No
         label.set_fontfamily(font)
     ax.set_xlim(0, max(values + [1]) * 1.15)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
     buf = io.BytesIO()
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught:   # matplotlib warns on each glyph it cannot draw
         warnings.simplefilter("always")
+        fig.tight_layout()
         fig.savefig(buf, format="png")
     missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
     if missing:

@@ -10,6 +10,10 @@ from typing import Any
 
 from bot.storage.db import Database
 
+# What the 失联 clock runs from, as the scan and the registers read it: the last contact, else the day the
+# member was entered (bot.domain.registers.ContactHistory.baseline).
+BASELINE = "COALESCE(m.last_contact_on, substr(m.created_at, 1, 10))"
+
 _SUB = ("WITH RECURSIVE sub(id) AS (SELECT CAST(:org AS INTEGER) UNION ALL"
         " SELECT o.id FROM orgs o JOIN sub ON o.parent_id = sub.id)")
 
@@ -17,14 +21,14 @@ _SUB = ("WITH RECURSIVE sub(id) AS (SELECT CAST(:org AS INTEGER) UNION ALL"
 async def contact_counts(db: Database, org_id: int, lost_before: date, out_of_control_before: date) -> dict[str, int]:
     """Active members of the subtree: total, flow members, and by contact level.
 
-    A last contact before `lost_before` (or none) is 失联, before `out_of_control_before` 失控, else in contact
+    A baseline (last contact, else entry) before `lost_before` is 失联, before `out_of_control_before` 失控
     (the bounds come from `bot.domain.rules.contact_level` through `stats.level_bounds`).
     """
     row = await db.fetchone(
         f"{_SUB} SELECT COUNT(*),"
         " SUM(CASE WHEN m.is_flow = 1 THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN m.last_contact_on IS NULL OR m.last_contact_on < :lost THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN m.last_contact_on >= :lost AND m.last_contact_on < :ooc THEN 1 ELSE 0 END)"
+        f" SUM(CASE WHEN {BASELINE} < :lost THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN {BASELINE} >= :lost AND {BASELINE} < :ooc THEN 1 ELSE 0 END)"
         " FROM members m JOIN sub ON sub.id = m.branch_id WHERE m.active = 1",
         {"org": org_id, "lost": lost_before.isoformat(), "ooc": out_of_control_before.isoformat()})
     total, flow, lost, ooc = (int(v or 0) for v in row)
@@ -71,7 +75,7 @@ async def branches_by_neglect(db: Database, org_id: int, lost_before: date, atte
                               " WHERE o.level = 'branch'", params)
     rows = await db.fetchall(
         f"{_SUB}, lost AS (SELECT m.id, m.branch_id FROM members m JOIN sub ON sub.id = m.branch_id"
-        " WHERE m.active = 1 AND (m.last_contact_on IS NULL OR m.last_contact_on < :lost))"
+        f" WHERE m.active = 1 AND {BASELINE} < :lost)"
         " SELECT o.id AS branch_id, o.name AS name, COUNT(lost.id) AS lost,"
         " SUM(CASE WHEN lost.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM search_attempts s"
         "   WHERE s.member_id = lost.id AND s.on_date >= :since) THEN 1 ELSE 0 END) AS unsearched"
