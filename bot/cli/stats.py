@@ -28,7 +28,7 @@ async def cmd_stats(args: argparse.Namespace) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     lines = [
-        (tr.gettext(N_("Members")), s.members), (tr.gettext(N_("In contact")), s.in_contact),
+        (tr.gettext(N_("Members on the register")), s.members), (tr.gettext(N_("In contact")), s.in_contact),
         (tr.gettext(N_("Out of contact over one month")), s.out_of_control),
         (tr.gettext(N_("Lost contact over six months")), s.lost), (tr.gettext(N_("Flow members")), s.flow),
         (tr.gettext(N_("Transfers without receipt")), s.transfers_without_receipt),

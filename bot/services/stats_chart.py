@@ -75,7 +75,7 @@ def warn_if_no_cjk_font() -> bool:
 
 def _bars(stats: NodeStats, tr: Any) -> list[tuple[str, int, str]]:
     bars = [
-        (tr.gettext(N_("Members")), stats.members, "#4c72b0"),
+        (tr.gettext(N_("Members on the register")), stats.members, "#4c72b0"),
         (tr.gettext(N_("In contact")), stats.in_contact, "#55a868"),
         (tr.gettext(N_("Out of contact over one month")), stats.out_of_control, "#dd8452"),
         (tr.gettext(N_("Lost contact over six months")), stats.lost, "#c44e52"),
