@@ -173,3 +173,34 @@ async def test_only_officers_of_the_node_or_above_may_export(world, tmp_path):
                             " ORDER BY id DESC LIMIT 1")
     assert (row["actor"], row["entity_id"], row["action"]) == ("tg:3", "roster", "export")
     assert '"rows":7' in row["after"] and "王XX" not in row["after"] and "330106" not in row["after"]
+
+
+async def test_export_scopes_follow_the_roles_down_the_tree(world):
+    from bot.domain.codes import Role
+    from bot.services.forms import export_scopes
+
+    db, w = world
+    svc = Services(db, db.clock)
+    committee = Actor(label="tg:3", tg_id=3, roles=[(Role.COMMITTEE, w.committee)])
+    scopes = await export_scopes(svc, committee)
+    assert [(s.name, s.depth) for s in scopes] == [("XX街道党工委", 0), ("创意园党支部", 1), ("社区党支部", 1)]
+    secretary = Actor(label="tg:2", tg_id=2, roles=[(Role.SECRETARY, w.community)])
+    assert [s.name for s in await export_scopes(svc, secretary)] == ["社区党支部"]
+    with pytest.raises(PermissionDenied):
+        await export_scopes(svc, Actor(label="tg:1", tg_id=1, member_id=w.ids["王XX"]))
+
+
+async def test_scope_members_search_by_name_within_the_scope_only(world):
+    from bot.domain.codes import Role
+    from bot.services.forms import scope_members
+
+    db, w = world
+    svc = Services(db, db.clock)
+    committee = Actor(label="tg:3", tg_id=3, roles=[(Role.COMMITTEE, w.committee)])
+    assert [(n, b) for _i, n, b in await scope_members(svc, committee, w.committee, "郑")] == [("郑XX", "社区党支部")]
+    assert await scope_members(svc, committee, w.branch, "郑") == []
+    assert len(await scope_members(svc, committee, w.branch)) == 7
+    assert await scope_members(svc, committee, w.branch, "%") == []          # LIKE wildcards are literal
+    secretary = Actor(label="tg:2", tg_id=2, roles=[(Role.SECRETARY, w.community)])
+    with pytest.raises(PermissionDenied):
+        await scope_members(svc, secretary, w.branch, "王")

@@ -83,17 +83,9 @@ def zh_date(d: date | None) -> str:
     return f"{d.year}年{d.month}月{d.day}日" if d else ""
 
 
-def iso(d: date | None) -> str:
-    return d.isoformat() if d else ""
-
-
 def code_mark(value: CodedEnum | None) -> str:
     """A coded column as the seeds ask: the circled code number (①…), explained on the 填表说明 sheet."""
     return value.mark if value is not None else ""
-
-
-def code_label(value: CodedEnum | None) -> str:
-    return value.zh if value is not None else ""
 
 
 def check_boxes(options: Any, chosen: Any) -> str:

@@ -20,6 +20,7 @@ from docx.shared import Cm, Pt
 from bot.forms.cells import clean_text
 
 FONT = "宋体"
+MIN_ROW_CM = 0.75          # room to write by hand in a blank cell
 
 
 @dataclass(frozen=True)
@@ -104,15 +105,16 @@ def form_table(doc: Any, widths_cm: Sequence[float], rows: Sequence[Sequence[Cel
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    for i, w in enumerate(widths_cm):   # the grid (LibreOffice lays out by it) and each cell (Word does)
+        table.columns[i].width = Cm(w)
     for row in table.rows:            # widths before merging: a merged cell's width is the sum of its parts
         for i, w in enumerate(widths_cm):
             row.cells[i].width = Cm(w)
     covered: set[tuple[int, int]] = set()
     for r, specs in enumerate(rows):
         c = 0
-        height = max((s.height or 0) for s in specs) if specs else 0
-        if height:
-            table.rows[r].height = Cm(height)
+        height = max([MIN_ROW_CM, *((s.height or 0) for s in specs)])
+        table.rows[r].height = Cm(height)      # at least: a row still grows with its text
         for spec in specs:
             while (r, c) in covered:
                 c += 1

@@ -39,14 +39,41 @@ class _Formats:
         self.note_head = wb.add_format({**base, "bold": True, "font_size": 12})
 
 
-def _write_header(ws: Any, cells: list[HeaderCell], top: int, depth: int, fmt: Any) -> None:
+LINE_HEIGHT = 13.5      # points per line of 10-point text
+
+
+def text_lines(text: str, width: float) -> int:
+    """How many lines a label takes in a column `width` characters wide (a Chinese character is two)."""
+    per_line = max(1, int(width - 1))
+    lines = 0
+    for part in text.split("\n"):
+        units = len(part) if part.isascii() else sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
+        lines += max(1, -(-units // per_line))
+    return lines
+
+
+def header_heights(cells: list[HeaderCell], widths: list[float], depth: int) -> list[float]:
+    """Row heights for the header: each row tall enough for the labels that start in it (a label spanning
+    several rows shares its lines among them). LibreOffice does not grow merged rows by itself."""
+    lines = [1.0] * depth
+    for hc in cells:
+        width = sum(widths[hc.first_col:hc.last_col + 1])
+        need = text_lines(hc.text, width) / (hc.last_row - hc.first_row + 1)
+        for level in range(hc.first_row, hc.last_row + 1):
+            lines[level] = max(lines[level], need)
+    return [round(n * LINE_HEIGHT + 4, 1) for n in lines]
+
+
+def _write_header(ws: Any, cells: list[HeaderCell], top: int, depth: int, fmt: Any, widths: list[float]) -> None:
     """Row by row (constant memory): each label in its top-left cell, blank bordered cells under the rest.
 
     The merges are then recorded on the sheet's merge list: XlsxWriter's merge_range() writes the whole
     block at once and so refuses, in constant-memory mode, a block starting on a row already flushed.
     """
+    heights = header_heights(cells, widths, depth)
     for level in range(depth):
         r = top + level
+        ws.set_row(r, heights[level])        # before the row's cells: constant memory writes rows in order
         for hc in cells:
             if not (hc.first_row <= level <= hc.last_row):
                 continue
@@ -96,16 +123,25 @@ def _write_table(wb: Any, f: _Formats, sheet: SheetData, meta: Meta, counter: li
     _line(ws, 1, ncols, unit, f.line, 0, half - 1)
     if ncols > half:
         _line(ws, 1, ncols, when, f.line_right, half, ncols - 1)
-    _write_header(ws, table.header_cells(), 2, depth, f.header)
+    _write_header(ws, table.header_cells(), 2, depth, f.header, [c.width for c in table.columns])
 
     r = 2 + depth
     # Per-column formats decided once; the loop below runs for every cell of a 100,000-line register.
-    fmts = [f.centre if (c.number or c.width <= 6) else f.text for c in table.columns]
+    fmts = [f.centre if (c.number or c.width <= 7) else f.text for c in table.columns]
+    widths = [c.width for c in table.columns]
     write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
     for row in counted(sheet.rows, counter, progress, total):
         data = row.kind == "data"
-        for i, value in enumerate(row.values):
-            value = clean_text(value) if value.__class__ is str else cell(value)
+        values = [clean_text(v) if v.__class__ is str else cell(v) for v in row.values]
+        lines = 1
+        for i, value in enumerate(values):
+            # Long text wraps: give the row the height of its tallest cell (LibreOffice keeps the default
+            # height of rows written without one). The length test keeps this off the common short cells.
+            if value.__class__ is str and (len(value) * 2 > widths[i] - 1 or "\n" in value):
+                lines = max(lines, text_lines(value, widths[i]))
+        if lines > 1:
+            ws.set_row(r, lines * LINE_HEIGHT + 2)
+        for i, value in enumerate(values):
             if value.__class__ is not str:
                 write_number(r, i, value, f.total if row.kind == "total" else f.number)
                 continue

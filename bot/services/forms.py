@@ -36,6 +36,55 @@ class ExportResult:
     filename: str
 
 
+@dataclass(frozen=True)
+class ScopeChoice:
+    org_id: int
+    name: str
+    level: str          # OrgLevel key
+    depth: int          # 0 for a node the actor holds a role on, 1 below it …
+
+
+async def export_scopes(svc: Services, actor: Actor) -> list[ScopeChoice]:
+    """The nodes the actor may export for: each node they hold a role on and every node below it, in tree
+    order (one recursive query per role node; a user holds one or two). Members and strangers: none."""
+    if not actor.roles and not actor.operator:
+        raise PermissionDenied(N_("You are not allowed to do that"))
+    roots = sorted({org_id for _role, org_id in actor.roles}) if not actor.operator else [
+        r[0] for r in await svc.db.fetchall("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id")]
+    out: list[ScopeChoice] = []
+    seen: set[int] = set()
+    for root in roots:
+        rows = await svc.db.fetchall(
+            "WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT o.id FROM orgs o JOIN sub ON o.parent_id = sub.id)"
+            " SELECT o.id, o.parent_id, o.name, o.level FROM sub JOIN orgs o ON o.id = sub.id", (root,))
+        children: dict[int | None, list[Any]] = {}
+        for r in rows:
+            children.setdefault(r["parent_id"], []).append(r)
+        stack = [(r, 0) for r in rows if r["id"] == root]
+        while stack:                      # depth first, children by name: the tree as it is drawn
+            r, depth = stack.pop()
+            if r["id"] not in seen:
+                seen.add(r["id"])
+                out.append(ScopeChoice(r["id"], r["name"], r["level"], depth))
+            kids = sorted(children.get(r["id"], []), key=lambda k: (k["name"], k["id"]), reverse=True)
+            stack.extend((k, depth + 1) for k in kids)
+    return out
+
+
+async def scope_members(svc: Services, actor: Actor, org_id: int, name: str | None = None,
+                        limit: int = 500) -> list[tuple[int, str, str]]:
+    """Active members of the node's subtree whose name contains `name`, as (id, name, branch name), by name:
+    the member picker of the per-member forms (refused outside the actor's scope)."""
+    await require_export(svc, actor, org_id)
+    like = "%" + (name or "").strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await svc.db.fetchall(
+        "WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT o.id FROM orgs o JOIN sub ON o.parent_id = sub.id)"
+        " SELECT m.id, m.name, o.name AS branch FROM members m JOIN sub ON sub.id = m.branch_id"
+        " JOIN orgs o ON o.id = m.branch_id WHERE m.active = 1 AND m.name LIKE ? ESCAPE '\\'"
+        " ORDER BY m.name, m.id LIMIT ?", (org_id, like, limit))
+    return [(r["id"], r["name"], r["branch"]) for r in rows]
+
+
 def forms_list() -> list[FormSpec]:
     """Every form the bot and the CLI can fill, by number."""
     return registry.catalog()

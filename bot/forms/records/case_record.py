@@ -23,7 +23,7 @@ from bot.forms.registers.lost_registers import lost_time_text
 from bot.forms.registry import PER_MEMBER, FormRequest, FormSpec, Scope, register
 
 TITLE = "失联党员查找处置全程纪实表"
-WIDTHS = (2.2, 1.6, 1.5, 1.5, 1.4, 1.6, 1.8, 2.0, 1.6, 2.0)
+WIDTHS = (3.0, 1.7, 1.2, 1.0, 1.2, 1.3, 1.6, 1.9, 1.6, 1.9)
 MIN_SEARCH_ROWS = 5
 CHAIN = (
     (disposition.PROPOSED, "支委会初步处置意见", "党支部（盖章）"),

@@ -3,7 +3,6 @@ subtree export, and the request's Meta."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from bot.domain.member import Member
@@ -18,10 +17,6 @@ def member_of(row: Any) -> Member:
     member = Member.model_validate_json(row["record"])
     member.id = row["id"]
     return member
-
-
-def record_dict(row: Any) -> dict[str, Any]:
-    return json.loads(row["record"])
 
 
 def unit_name(scope: Scope) -> str:

@@ -61,7 +61,7 @@ NOTES_LOST = ("1. 本表由党支部填写，报基层党委。", "2. 失去联�
 _HEAD = (col("姓  名", width=9), col("性别", width=5), col("民族", width=6), col("年龄", width=5, number=True),
          col("党龄", width=5, number=True), col("学历", width=9), col("职业", width=6), col("曾任党内职务", width=9))
 _TIME = col("与党组织失去\n联系时间", width=11)
-_REASON, _CATEGORY = col("失去联系情形", width=7), col("党组织类别", width=7)
+_REASON, _CATEGORY = col("失去联系情形", width=8), col("党组织类别", width=8)
 _PHONE, _REMARKS = col("联系电话", width=13), col("备  注", width=28)
 COLUMNS_FOUND = (*_HEAD, _TIME, _REASON, _CATEGORY, _PHONE, _REMARKS)
 COLUMNS_FOUND_DETAILED = (*_HEAD[:7], col("现工作（学习）单位", width=18), col("现居住地", width=18), _HEAD[7],
