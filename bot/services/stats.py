@@ -86,3 +86,33 @@ async def branches_needing_search(svc: Services, actor: Actor, org_id: int, as_o
                                                        at - timedelta(days=NEGLECT_DAYS - 1), offset, limit)
     return [BranchNeglect(r["branch_id"], r["name"], int(r["lost"] or 0), int(r["unsearched"] or 0))
             for r in rows], total
+
+
+@dataclass
+class LostLine:
+    member_id: int
+    name: str
+    last_contact_on: str | None
+
+
+async def lost_members_of_branch(svc: Services, actor: Actor, branch_id: int, as_of: date | None = None,
+                                 offset: int = 0, limit: int = 10) -> tuple[str, list[LostLine], int]:
+    """One branch's 失联 members (the committee's table opens it): the branch name, a page, the count."""
+    await require_node(svc, actor, branch_id)
+    at = as_of or svc.clock.today()
+    lost_before, _ = level_bounds(at, Thresholds())
+    org = await org_repo.get(svc.db, branch_id)
+    rows, total = await node_stats.lost_members(svc.db, branch_id, lost_before, offset, limit)
+    return org.name, [LostLine(r["id"], r["name"], r["last_contact_on"]) for r in rows], total
+
+
+async def nodes_of(svc: Services, actor: Actor) -> list[tuple[int, str, str]]:
+    """The nodes the actor holds a role on, highest level first: (id, name, level)."""
+    out = {}
+    for _role, org_id in actor.roles:
+        org = await org_repo.get(svc.db, org_id)
+        if org is not None:
+            out[org_id] = (org_id, org.name, org.level.value)
+    from bot.domain.codes import OrgLevel
+
+    return sorted(out.values(), key=lambda n: (-OrgLevel(n[2]).code, n[1], n[0]))

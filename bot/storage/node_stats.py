@@ -83,3 +83,14 @@ async def branches_by_neglect(db: Database, org_id: int, lost_before: date, atte
         " WHERE o.level = 'branch' GROUP BY o.id, o.name"
         " ORDER BY unsearched DESC, lost DESC, o.name, o.id LIMIT :limit OFFSET :offset", params)
     return rows, int(total[0] or 0)
+
+
+async def lost_members(db: Database, branch_id: int, lost_before: date, offset: int = 0,
+                       limit: int = 10) -> tuple[list[Any], int]:
+    """Active 失联 members of one branch, longest without contact first: a page, and how many there are."""
+    params = {"branch": branch_id, "lost": lost_before.isoformat(), "limit": limit, "offset": offset}
+    where = f"m.branch_id = :branch AND m.active = 1 AND {BASELINE} < :lost"
+    total = await db.fetchone(f"SELECT COUNT(*) FROM members m WHERE {where}", params)
+    rows = await db.fetchall(f"SELECT m.id, m.name, m.last_contact_on FROM members m WHERE {where}"
+                             f" ORDER BY {BASELINE}, m.name, m.id LIMIT :limit OFFSET :offset", params)
+    return rows, int(total[0] or 0)
