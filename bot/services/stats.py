@@ -116,3 +116,17 @@ async def nodes_of(svc: Services, actor: Actor) -> list[tuple[int, str, str]]:
     from bot.domain.codes import OrgLevel
 
     return sorted(out.values(), key=lambda n: (-OrgLevel(n[2]).code, n[1], n[0]))
+
+
+async def visible_nodes(svc: Services, actor: Actor) -> list[tuple[int, str]]:
+    """Every node the actor may report on: the nodes of their roles and all below them, higher levels
+    first (one recursive query per role node)."""
+    from bot.domain.codes import OrgLevel
+
+    seen: dict[int, tuple[int, str, int]] = {}
+    for org_id, _name, _level in await nodes_of(svc, actor):
+        for nid in await org_repo.descendants(svc.db, org_id):
+            if nid not in seen:
+                org = await org_repo.get(svc.db, nid)
+                seen[nid] = (nid, org.name, org.level.code)
+    return [(nid, name) for nid, name, _code in sorted(seen.values(), key=lambda n: (-n[2], n[1], n[0]))]
