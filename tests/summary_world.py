@@ -185,3 +185,34 @@ def table_of(db, name: str, org_id: int, as_of: date = AS_OF):
 
     with Reader(db.path) as reader:
         return build(reader, name, org_id, as_of)
+
+
+def cli_env(tmp_path, monkeypatch):
+    """A fresh folder for `branchbot`: its key file there, English output; returns the database path."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BRANCHBOT_AUDIT_KEY_FILE", str(tmp_path / "keys" / "audit.key"))
+    monkeypatch.setenv("BRANCHBOT_LANGUAGE", "en")
+    for name in ("BRANCHBOT_AUDIT_KEY", "BRANCHBOT_DATABASE"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path / "branch.db"
+
+
+def seed_world(path, people=PEOPLE, then=None) -> World:
+    """Write the world into the database `branchbot init` made at `path` (and `then(db, world)` if given)."""
+    import asyncio
+
+    from bot.clock import Clock
+    from bot.config import Settings
+    from bot.storage import Database
+
+    async def go() -> World:
+        db = Database(path, Settings().audit_key_bytes(create=False), Clock("Asia/Shanghai"))
+        await db.open()
+        try:
+            w = await build_world(db, people)
+            if then is not None:
+                await then(db, w)
+            return w
+        finally:
+            await db.close()
+    return asyncio.run(go())

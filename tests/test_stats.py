@@ -3,23 +3,19 @@ the chart (a real render: fails on a missing glyph; skipped only where no CJK fo
 
 from __future__ import annotations
 
-import asyncio
 import json
 import warnings
 
 import pytest
 
 from bot.cli import main
-from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.codes import Role
 from bot.domain.errors import NotFound, PermissionDenied
 from bot.i18n import translator
 from bot.services import stats as stats_svc
 from bot.services import stats_chart
 from bot.services.context import OPERATOR, Actor, Services
-from bot.storage import Database
-from summary_world import AS_OF, build_world
+from summary_world import AS_OF, build_world, cli_env, seed_world
 
 
 async def add_transfers_and_attempts(db, w) -> None:
@@ -110,24 +106,9 @@ async def test_chart_refuses_boxes_and_goes_without_a_font(db, clock, world, mon
 
 
 def test_cli_stats_json_and_text(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BRANCHBOT_AUDIT_KEY_FILE", str(tmp_path / "keys" / "audit.key"))
-    monkeypatch.setenv("BRANCHBOT_LANGUAGE", "en")
-    for name in ("BRANCHBOT_AUDIT_KEY", "BRANCHBOT_DATABASE"):
-        monkeypatch.delenv(name, raising=False)
-    path = tmp_path / "branch.db"
+    path = cli_env(tmp_path, monkeypatch)
     assert main(["--db", str(path), "init"]) == 0
-
-    async def seed():
-        db = Database(path, Settings().audit_key_bytes(create=False), Clock("Asia/Shanghai"))
-        await db.open()
-        try:
-            w = await build_world(db)
-            await add_transfers_and_attempts(db, w)
-            return w
-        finally:
-            await db.close()
-    w = asyncio.run(seed())
+    w = seed_world(path, then=add_transfers_and_attempts)
     capsys.readouterr()
     assert main(["--db", str(path), "stats", "--org", str(w.committee), "--as-of", "2026-11-23", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

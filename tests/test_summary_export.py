@@ -4,7 +4,6 @@ does not add up."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import csv
 import io
@@ -16,14 +15,11 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
-from bot.clock import Clock
-from bot.config import Settings
 from bot.forms import queries, registry
 from bot.forms.output import write_form
 from bot.forms.registry import FormRequest
 from bot.forms.summary.forms import SHEET_BRANCHES, SHEET_MAIN, SHEET_NOTES
-from bot.storage import Database
-from summary_world import AS_OF, PEOPLE, build_world
+from summary_world import AS_OF, PEOPLE, build_world, cli_env, seed_world
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -175,12 +171,7 @@ async def test_typed_names_cannot_inject_formulas(db):
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BRANCHBOT_AUDIT_KEY_FILE", str(tmp_path / "keys" / "audit.key"))
-    monkeypatch.setenv("BRANCHBOT_LANGUAGE", "en")
-    for name in ("BRANCHBOT_AUDIT_KEY", "BRANCHBOT_DATABASE"):
-        monkeypatch.delenv(name, raising=False)
-    path = tmp_path / "branch.db"
+    path = cli_env(tmp_path, monkeypatch)
 
     def call(*argv: str) -> tuple[int, str, str]:
         code = main(["--db", str(path), *argv])
@@ -190,17 +181,6 @@ def cli(tmp_path, monkeypatch, capsys):
     assert call("init")[0] == 0
     call.path = path  # type: ignore[attr-defined]
     return call
-
-
-def seed_world(path: Path, people=PEOPLE):
-    async def go():
-        db = Database(path, Settings().audit_key_bytes(create=False), Clock("Asia/Shanghai"))
-        await db.open()
-        try:
-            return await build_world(db, people)
-        finally:
-            await db.close()
-    return asyncio.run(go())
 
 
 def test_cli_exports_for_a_committee_and_a_branch(cli, tmp_path):

@@ -140,8 +140,8 @@ async def test_disposition_summary_golden(db, world):
     assert nonzero(rows["国有企业解除劳动关系人员"]) == {}
     assert (t.total["_decided"], t.total["_late_transfer"], t.total["_deceased"]) == (11, 1, 1)
     notes = sorted((n.member, n.text) for n in t.notes)
-    assert notes == sorted([("王七", "处置尚未决定（proposed）"), ("王八", "处置尚未决定（searching）"),
-                            ("王九", "处置尚未决定（searching）"), ("李五", "处置尚未决定（investigated）"),
+    assert notes == sorted([("王七", "处置尚未决定（支委会已提出初步处置意见）"), ("王八", "处置尚未决定（正在查找）"),
+                            ("王九", "处置尚未决定（正在查找）"), ("李五", "处置尚未决定（investigated）"),
                             ("李二", "补转组织关系（不计入纳入组织管理）"), ("赵一", "确认已死亡（不列入本表）")])
 
 

@@ -75,18 +75,33 @@ async def stats_command(update: Update, context: Context, ctx: HandlerCtx) -> No
 
 @officer_required
 async def node_button(update: Update, context: Context, ctx: HandlerCtx) -> None:
-    org_id = int_part(parse_cb(update.callback_query.data), 2)
+    org_id, _page = _id_and_page(update)
     if org_id is None:
-        return await refuse(update, ctx, DomainError(N_("You are not allowed to do that")))
+        return await refuse(update, ctx, FORGED)
     await show_node(update, ctx, org_id)
+
+
+def _id_and_page(update: Update) -> tuple[int | None, int]:
+    """s:xx:<id>:<page> (untrusted: a forged id is refused by the service, a forged page clamped)."""
+    parts = parse_cb(update.callback_query.data)
+    return int_part(parts, 2), max(0, int_part(parts, 3) or 0)
+
+
+def _with_pages(keyboard: list, page: int, total: int, prefix: str, node_id: int) -> list:
+    pages = max(1, -(-total // PAGE))
+    if pages > 1:
+        keyboard.append(nav_row(page, pages, lambda p: cb(prefix, node_id, p)))
+    return keyboard
+
+
+FORGED = DomainError(N_("You are not allowed to do that"))
 
 
 @officer_required
 async def branch_table(update: Update, context: Context, ctx: HandlerCtx) -> None:
-    parts = parse_cb(update.callback_query.data)
-    org_id, page = int_part(parts, 2), max(0, int_part(parts, 3) or 0)
+    org_id, page = _id_and_page(update)
     if org_id is None:
-        return await refuse(update, ctx, DomainError(N_("You are not allowed to do that")))
+        return await refuse(update, ctx, FORGED)
     try:
         rows, total = await stats_svc.branches_needing_search(ctx.services, ctx.actor, org_id, offset=page * PAGE,
                                                               limit=PAGE)
@@ -95,19 +110,15 @@ async def branch_table(update: Update, context: Context, ctx: HandlerCtx) -> Non
     text = ctx._("Branches by lost members with no search attempt in the last 30 days:")
     keyboard = [[(ctx._("{name}: {unsearched} of {lost} lost members not searched for", name=short(b.name, 24),
                          unsearched=b.unsearched, lost=b.lost), cb("s:sl", b.branch_id, 0))] for b in rows]
-    pages = max(1, -(-total // PAGE))
-    if pages > 1:
-        keyboard.append(nav_row(page, pages, lambda p: cb("s:sb", org_id, p)))
-    keyboard.append([(ctx._("« Back"), cb("s:st", org_id))])
+    _with_pages(keyboard, page, total, "s:sb", org_id).append([(ctx._("« Back"), cb("s:st", org_id))])
     await edit_or_reply(update, ctx, esc(text), keyboard)
 
 
 @officer_required
 async def branch_lost(update: Update, context: Context, ctx: HandlerCtx) -> None:
-    parts = parse_cb(update.callback_query.data)
-    branch_id, page = int_part(parts, 2), max(0, int_part(parts, 3) or 0)
+    branch_id, page = _id_and_page(update)
     if branch_id is None:
-        return await refuse(update, ctx, DomainError(N_("You are not allowed to do that")))
+        return await refuse(update, ctx, FORGED)
     try:
         name, lines, total = await stats_svc.lost_members_of_branch(ctx.services, ctx.actor, branch_id,
                                                                     offset=page * PAGE, limit=PAGE)
@@ -118,10 +129,7 @@ async def branch_lost(update: Update, context: Context, ctx: HandlerCtx) -> None
         text += "\n" + esc(ctx._("Nobody has lost contact. 🌟"))
     keyboard = [[(f"🔴 {short(line.name, 30)} · {line.last_contact_on or '—'}", cb("s:m", line.member_id))]
                 for line in lines]
-    pages = max(1, -(-total // PAGE))
-    if pages > 1:
-        keyboard.append(nav_row(page, pages, lambda p: cb("s:sl", branch_id, p)))
-    keyboard.append(menu_button(ctx))
+    _with_pages(keyboard, page, total, "s:sl", branch_id).append(menu_button(ctx))
     await edit_or_reply(update, ctx, text, keyboard)
 
 

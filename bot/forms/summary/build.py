@@ -17,6 +17,7 @@ from bot.forms.summary import disposition_stats, disposition_summary, lost_summa
 from bot.forms.summary.table import TOTAL_LABEL, Note, SummaryForm, SummaryTable, add_into, occupation_rows
 from bot.i18n import N_
 from bot.forms.queries import Reader
+from bot.forms.registers.lost_facts import STATE_ZH
 
 FORMS = ("lost-summary", "disposition-summary", "disposition-stats")
 
@@ -60,11 +61,18 @@ def _named(row: Any, names: list[str]) -> dict[str, Any]:
     return {n: row[i] for i, n in enumerate(names)}
 
 
+def _prepare(db: Reader, module: Any, org_id: int, as_of: date) -> tuple[SummaryForm, dict, str, dict]:
+    """The form, its SQL parameters (IN-lists, the bucket edges of `as_of`, the node), the node's name and
+    the nodes below it."""
+    form, params = module.form()
+    org_name, nodes = _org_names(db, org_id)
+    params.update(BucketEdges.on(as_of).params(), org=org_id)
+    return form, params, org_name, nodes
+
+
 def build_lost_summary(db: Reader, org_id: int, as_of: date) -> SummaryTable:
     """附件6 for the node's subtree on `as_of`, checked."""
-    form, params = lost_summary.form()
-    org_name, branches = _org_names(db, org_id)
-    params.update(BucketEdges.on(as_of).params(), org=org_id)
+    form, params, org_name, branches = _prepare(db, lost_summary, org_id, as_of)
     counted = [c.key for c in form.columns if c.sql]
     hidden = list(lost_summary.HIDDEN)
     names = ["branch_id", "occ", "排查前在册党员人数", "排查前在册预备党员", "_flow", *counted, *hidden]
@@ -85,16 +93,14 @@ def build_lost_summary(db: Reader, org_id: int, as_of: date) -> SummaryTable:
 
 def build_disposition_summary(db: Reader, org_id: int, as_of: date) -> SummaryTable:
     """附件7 for the node's subtree on `as_of`, checked; undecided cases, 补转 and deaths on the notes."""
-    form, params = disposition_summary.form()
-    org_name, branches = _org_names(db, org_id)
-    params.update(BucketEdges.on(as_of).params(), org=org_id)
+    form, params, org_name, branches = _prepare(db, disposition_summary, org_id, as_of)
     hidden = list(disposition_summary.hidden(params))
     names = ["branch_id", "occ", *form.keys, *hidden]
     groups = [_named(r, names) for r in db.all(disposition_summary.query(form, params), params)]
     table = _grouped(form, org_name, as_of, branches, groups, hidden)
     for r in db.all(disposition_summary.notes_query(), params):
         if not r["decided"]:
-            text = f"处置尚未决定（{r['state']}）"
+            text = f"处置尚未决定（{STATE_ZH.get(r['state'], r['state'])}）"
         elif r["outcome"] == Outcome.DECEASED.value:
             text = "确认已死亡（不列入本表）"
         else:
@@ -106,9 +112,7 @@ def build_disposition_summary(db: Reader, org_id: int, as_of: date) -> SummaryTa
 
 def build_disposition_stats(db: Reader, org_id: int, as_of: date) -> SummaryTable:
     """统计表 A–X for the node's subtree on `as_of`: one row for the node, one per branch, checked."""
-    form, params = disposition_stats.form()
-    org_name, branches = _org_names(db, org_id)
-    params.update(BucketEdges.on(as_of).params(), org=org_id)
+    form, params, org_name, branches = _prepare(db, disposition_stats, org_id, as_of)
     names = ["branch_id", *form.keys]
     groups = {r[0]: _named(r, names) for r in db.all(disposition_stats.query(form), params)}
     total: dict[str, int] = {}

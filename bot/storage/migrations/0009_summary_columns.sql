@@ -18,7 +18,7 @@ UPDATE members SET
     rec_party_post = json_extract(record, '$.party_post'), rec_confirmed_on = json_extract(record, '$.confirmed_on'),
     rec_flow_left_on = json_extract(record, '$.flow.left_on');
 
-CREATE TRIGGER members_summary_insert AFTER INSERT ON members
+CREATE TRIGGER members_summary_update AFTER UPDATE OF record ON members
 BEGIN
     UPDATE members SET
         rec_gender = json_extract(NEW.record, '$.gender'), rec_ethnicity = json_extract(NEW.record, '$.ethnicity'),
@@ -30,16 +30,10 @@ BEGIN
     WHERE id = NEW.id;
 END;
 
-CREATE TRIGGER members_summary_update AFTER UPDATE OF record ON members
+-- A new row: touching its record runs the trigger above (one copy of the extraction, not two).
+CREATE TRIGGER members_summary_insert AFTER INSERT ON members
 BEGIN
-    UPDATE members SET
-        rec_gender = json_extract(NEW.record, '$.gender'), rec_ethnicity = json_extract(NEW.record, '$.ethnicity'),
-        rec_education = json_extract(NEW.record, '$.education'),
-        rec_occupation = json_extract(NEW.record, '$.occupation'),
-        rec_party_post = json_extract(NEW.record, '$.party_post'),
-        rec_confirmed_on = json_extract(NEW.record, '$.confirmed_on'),
-        rec_flow_left_on = json_extract(NEW.record, '$.flow.left_on')
-    WHERE id = NEW.id;
+    UPDATE members SET record = record WHERE id = NEW.id;
 END;
 
 -- 排查前在册 by (branch, 职业) reads this index only, never the wide rows.
