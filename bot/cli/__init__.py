@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli import admin, case, invite, members, roster_import, run, scan
+from bot.cli import admin, case, export, invite, members, roster_import, run, scan, stats, transfers
 from bot.cli.common import EXIT_ERROR, CliError, as_cli_error, operator_tr
 from bot.i18n import N_
 
@@ -21,6 +21,9 @@ COMMAND_MODULES = (
     run,        # run, demo
     scan,       # scan
     case,       # case list/show and each disposition step
+    export,     # export
+    transfers,  # province, transfer-in
+    stats,      # stats
 )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from bot.cli import common
 from bot.cli.common import CliError, command, display_width, operator_tr, pad, parse_code, session
 from bot.domain.codes import ContactLevel, Role
 from bot.domain.phone import mask_mobile

@@ -7,10 +7,10 @@ in one pass), then per sheet what was read and skipped, then what the file would
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli import common
 from bot.cli.common import CliError, command, operator_tr, session
 from bot.domain.codes import CodedEnum, Education, Gender, LostContactReason, MemberType, Occupation, PartyPost
 from bot.forms.roster import BY_KEY
@@ -26,28 +26,11 @@ FIELD_LABELS = {"birth_date": N_("Birth date"), "id_number": N_("ID number"), "g
                 "member_type": N_("Type"), "name": N_("Name")}
 
 
-class ProgressLine:
-    """`\\r导入 3200/10000` on stderr, only when stderr is a terminal (cheap: called every few hundred rows)."""
+class ProgressLine(common.ProgressLine):
+    """`\\r导入 3200/10000` on stderr, only when stderr is a terminal."""
 
     def __init__(self, tr: Translator, stream: Any = None):
-        self.tr = tr
-        self.stream = stream or sys.stderr
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.shown = False
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        text = (self.tr.gettext(N_("Importing {done}/{total}"), done=done, total=total) if total
-                else self.tr.gettext(N_("Importing {done}"), done=done))
-        self.stream.write("\r" + text)
-        self.stream.flush()
-        self.shown = True
-
-    def end(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
+        super().__init__(tr, N_("Importing {done}/{total}"), N_("Importing {done}"), stream)
 
 
 def _where(tr: Translator, err: importing.RowError, many_sheets: bool) -> str:
