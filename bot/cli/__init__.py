@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 
 # Modules that add subcommands: each defines register(subparsers) and sets `func` on its parsers.
@@ -39,15 +41,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+# What a shell reports for a process ended by SIGPIPE (128 + 13): `branchbot member list | head` ends as `yes | head` does.
+EXIT_BROKEN_PIPE = 128 + getattr(signal, "SIGPIPE", 13)
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader went away (`| head`, `| less` quit, a closed pipe): stop without a traceback.
+
+    Python ignores SIGPIPE, so a write to a closed pipe raises BrokenPipeError. We do not restore the
+    default SIGPIPE action instead (the usual one-liner): `branchbot run` writes to sockets, and a peer
+    that hangs up must not kill the bot. stdout goes to /dev/null so that the interpreter's final flush
+    of what is still buffered does not raise again at exit."""
     try:
-        result = args.func(args)
-        return int(result or 0)
-    except CliError as exc:
-        print(f"branchbot: {exc}", file=sys.stderr)
-        return 2
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):   # stdout is not a real file (tests capture it)
+        pass
+    return EXIT_BROKEN_PIPE
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)   # --help into a closed pipe is covered too
+        try:
+            result = int(args.func(args) or 0)
+        except CliError as exc:
+            print(f"branchbot: {exc}", file=sys.stderr)
+            result = 2
+        sys.stdout.flush()   # inside the try: a broken pipe found at the last flush is quiet as well
+        return result
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except KeyboardInterrupt:
         return 130
 

@@ -9,7 +9,8 @@ from typing import Any, Callable
 
 from bot.cli import CliError
 from bot.cli.admin import command, display_width, pad, parse_code, session
-from bot.domain.codes import ContactLevel, Role
+from bot.cli.listing import Column, RowWriter, add_list_options, wants_everything
+from bot.domain.codes import ContactLevel, Gender, MemberType, Role
 from bot.domain.phone import mask_mobile
 from bot.i18n import N_, Translator
 from bot.services import admin as admin_svc
@@ -93,29 +94,58 @@ async def cmd_import(args: argparse.Namespace) -> int:
 
 # --- members ------------------------------------------------------------------------------------------
 
-@command
-async def cmd_member_list(args: argparse.Namespace) -> int:
+def member_columns(tr: Translator) -> list[Column]:
+    """The member list's columns; JSON keeps the code keys, the table and csv show labels."""
+    def label(enum: Any) -> Callable[[Any], str]:
+        return lambda v: enum(v).label(tr) if v else "—"
+
+    return [Column("id", N_("ID"), 6), Column("name", N_("Name"), 12), Column("gender", N_("Gender"), 6, label(Gender)),
+            Column("id_number", N_("ID number"), 20), Column("mobile", N_("Mobile"), 13),
+            Column("type", N_("Type"), 10, label(MemberType)), Column("branch_id", N_("Branch"), 6),
+            Column("last_contact_on", N_("Last contact"), 12)]
+
+
+def member_json(row: Any) -> dict[str, Any]:
+    """One member as the list prints it (masked: never a whole ID number or mobile)."""
     from bot.storage.members import member_from_row
 
+    m = member_from_row(row)
+    return {"id": m.id, "name": m.name, "gender": m.gender.value if m.gender else None,
+            "id_number": mask_id_number(m.id_number) if m.id_number else None,
+            "mobile": mask_mobile(m.mobile) if m.mobile else None, "type": m.member_type.value,
+            "branch_id": m.branch_id, "last_contact_on": row["last_contact_on"]}
+
+
+ALL_PAGE_SIZE = 500   # rows fetched per query when printing everything
+
+
+@command
+async def cmd_member_list(args: argparse.Namespace) -> int:
     async with session(args) as ctx:
         tr = ctx.tr
-        page = await admin_svc.list_members(ctx.svc, OPERATOR, args.branch, args.page)
-        if not page.rows:
+        everything = wants_everything(args)
+        page_no = args.page or 1
+        size = ALL_PAGE_SIZE if everything else admin_svc.PAGE_SIZE
+        page = await admin_svc.list_members(ctx.svc, OPERATOR, args.branch, page_no, page_size=size)
+        if not page.rows and args.format == "table":
             print(tr.gettext(N_("No members")))
             return 0
-        widths = (6, 12, 6, 20, 13, 10, 12)
-        heads = (tr.gettext(N_("ID")), tr.gettext(N_("Name")), tr.gettext(N_("Gender")),
-                 tr.gettext(N_("ID number")), tr.gettext(N_("Mobile")), tr.gettext(N_("Type")),
-                 tr.gettext(N_("Last contact")))
-        print("  ".join(pad(h, w) for h, w in zip(heads, widths)).rstrip())
-        for row in page.rows:
-            m = member_from_row(row)
-            cells = (str(m.id), m.name, m.gender.label(tr) if m.gender else "—", mask_id_number(m.id_number),
-                     mask_mobile(m.mobile) if m.mobile else "—", m.member_type.label(tr),
-                     row["last_contact_on"] or "—")
-            print("  ".join(pad(c, w) for c, w in zip(cells, widths)).rstrip())
-        print(tr.gettext(N_("Page {page} of {pages} ({total} members)"), page=page.page, pages=page.pages,
-                         total=page.total))
+        with RowWriter(args.format, member_columns(tr), tr) as out:
+            while True:
+                for row in page.rows:
+                    out.row(member_json(row))
+                if not everything or page.page >= page.pages:
+                    break
+                page = await admin_svc.list_members(ctx.svc, OPERATOR, args.branch, page.page + 1, page_size=size)
+        if args.format != "table":
+            return 0
+        if everything:
+            print(tr.gettext(N_("{total} members"), total=page.total))
+        else:
+            print(tr.gettext(N_("Page {page} of {pages} ({total} members)"), page=page.page, pages=page.pages,
+                             total=page.total))
+            if page.pages > 1 and args.page is None:
+                print(tr.gettext(N_("--page N for another page, --all for every row")))
     return 0
 
 
@@ -236,9 +266,11 @@ def register(sub: Any, h: Callable[..., str]) -> None:
 
     member = sub.add_parser("member", help=h(N_("look members up")))
     member_sub = member.add_subparsers(dest="member_command", required=True)
-    p = member_sub.add_parser("list", help=h(N_("list members, a page at a time")))
-    p.add_argument("--branch", type=int, metavar="ID")
-    p.add_argument("--page", type=_positive, default=1, metavar="N")
+    p = member_sub.add_parser("list", help=h(N_("list members (a page at a time on a terminal, every row into a "
+                                                "pipe or a file)")))
+    p.add_argument("--branch", type=int, metavar="ID", help=h(N_("only this branch (default: every branch)")))
+    p.add_argument("--page", type=_positive, default=None, metavar="N", help=h(N_("print page N (20 rows)")))
+    add_list_options(p, h)
     p.set_defaults(func=cmd_member_list)
     p = member_sub.add_parser("show", help=h(N_("one member's record (ID number masked)")))
     p.add_argument("id", type=int, metavar="ID")

@@ -140,9 +140,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("scan", help="run the contact scan once and print what it flags")
-    p.add_argument("--now", help="act as if it were this date and time (ISO, branch timezone if naive)")
-    p.add_argument("--dry-run", action="store_true", help="compute everything, write nothing")
-    p.add_argument("--json", action="store_true", help="one JSON object per member flagged")
+    """Add `scan` to the `branchbot` parser."""
+    h = translator(Settings().default_language).gettext
+    p = sub.add_parser("scan", help=h(N_("run the contact scan once and print what it flags")))
+    p.add_argument("--now", metavar="DATETIME",
+                   help=h(N_("act as if it were this date and time (ISO, branch timezone if naive)")))
+    p.add_argument("--dry-run", action="store_true", help=h(N_("compute everything, write nothing")))
+    p.add_argument("--json", action="store_true", help=h(N_("one JSON object per member flagged")))
     p.set_defaults(func=run)
 
