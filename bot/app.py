@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
 from bot.clock import Clock
@@ -30,6 +31,7 @@ from bot.config import Settings
 from bot.handlers.persistence import SqlitePersistence
 from bot.services.context import Services
 from bot.storage.db import Database
+from bot.telegram_retry import DEFAULT_POLICY, RetryingRequest, RetryPolicy
 
 log = logging.getLogger("bot.app")
 
@@ -169,16 +171,42 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("could not send the apology for update %s: %s", update_id, type(second).__name__)
 
 
+MENU_RETRY_SECONDS = (30.0, 120.0, 600.0)   # re-publishing the menus in the background after a failed start
+
+
 async def startup(app: Application, *, reminders: bool = True) -> None:
-    """post_init: publish the command menus, then start the reminders if that module exists."""
+    """post_init: publish the command menus, then start the reminders if that module exists.
+
+    A Bot API that fails here never stops the bot: each call is retried by RetryingRequest, and menus
+    still unpublished after that are published again in the background (the bot serves meanwhile:
+    the menus are a convenience nothing else depends on)."""
     from bot.handlers import commands_menu
 
-    await commands_menu.publish_all(app)
+    if not await _publish_menus(app, commands_menu.publish_all):
+        app.create_task(_publish_menus_later(app, commands_menu.publish_all), name="menus-retry")
     if reminders:
         module = _optional("bot.reminders")
         start = getattr(module, "start_reminders", None) if module else None
         if start is not None:
             await start(app)
+
+
+async def _publish_menus(app: Application, publish: Any) -> bool:
+    try:
+        await publish(app)
+    except TelegramError as exc:
+        log.warning("the command menus could not be published (%s): the bot serves without them for now",
+                    type(exc).__name__)
+        return False
+    return True
+
+
+async def _publish_menus_later(app: Application, publish: Any) -> None:
+    for delay in MENU_RETRY_SECONDS:
+        await asyncio.sleep(delay)
+        if await _publish_menus(app, publish):
+            log.info("the command menus are published")
+            return
 
 
 async def shutdown(app: Application) -> None:
@@ -209,9 +237,11 @@ def file_url_for(base_url: str) -> str:
 def build_application(settings: Settings, db: Database, clock: Clock, *, token: str,
                       base_url: str | None = None, base_file_url: str | None = None,
                       rate_limiter: bool = True, persistence_interval: float = 1.0,
-                      max_concurrent_updates: int | None = None) -> Application:
+                      max_concurrent_updates: int | None = None,
+                      retry_policy: RetryPolicy = DEFAULT_POLICY) -> Application:
     """The bot, ready for `initialize()` / `run_polling()`. `db` may still be unopened (it must be
-    open before `initialize()`, which loads the persisted conversations)."""
+    open before `initialize()`, which loads the persisted conversations). Every Bot API call goes
+    through `RetryingRequest` (bot.telegram_retry): a 502 or a refused connection is retried safely."""
     quiet_libraries()
     state = AppState(settings=settings, services=Services(db=db, clock=clock))
     persistence = SqlitePersistence(db, update_interval=persistence_interval, on_error=state.errors.append)
@@ -232,17 +262,11 @@ def build_application(settings: Settings, db: Database, clock: Clock, *, token: 
         # would only queue, and every open connection costs httpcore a check per request
         # (bench/updates_bench.py). A slower link can raise it: BRANCHBOT_CONCURRENT_UPDATES.
         .concurrent_updates(PerUserOrderedProcessor(in_flight))
-        .http_version("1.1")
-        .get_updates_http_version("1.1")
         # the updates in flight plus the outbox sender and the scheduler's own calls
-        .connection_pool_size(in_flight + 8)
-        .connect_timeout(10.0)
-        .read_timeout(15.0)
-        .write_timeout(30.0)
-        .pool_timeout(10.0)
-        .get_updates_connect_timeout(10.0)
-        .get_updates_read_timeout(15.0)
-        .get_updates_pool_timeout(10.0)
+        .request(RetryingRequest(connection_pool_size=in_flight + 8, connect_timeout=10.0, read_timeout=15.0,
+                                 write_timeout=30.0, pool_timeout=10.0, http_version="1.1", policy=retry_policy))
+        .get_updates_request(RetryingRequest(connection_pool_size=1, connect_timeout=10.0, read_timeout=15.0,
+                                             pool_timeout=10.0, http_version="1.1", policy=retry_policy))
         .post_init(startup)
         .post_stop(shutdown)
     )
