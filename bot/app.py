@@ -30,6 +30,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.handlers.persistence import SqlitePersistence
 from bot.services.context import Services
+from bot.storage import applied_updates
+from bot.storage.applied_updates import ReplayGuard
 from bot.storage.db import Database
 from bot.telegram_retry import DEFAULT_POLICY, RetryingRequest, RetryPolicy
 
@@ -94,11 +96,17 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
     PTB starts one task per update in arrival order; each takes its user's lock, and asyncio
     locks are FIFO, so a user's second tap waits for the first to finish. Locks exist only while
     a user has updates in flight (reference counted), so the table stays as small as the load.
+
+    Each update is handled inside `applied_updates.handling(update_id)`, and one that was applied
+    before a crash and is delivered again is not applied twice (bot.storage.applied_updates).
     """
 
-    def __init__(self, max_concurrent_updates: int = 256):
+    def __init__(self, max_concurrent_updates: int = 256, guard: ReplayGuard | None = None,
+                 clock: Clock | None = None):
         super().__init__(max_concurrent_updates)
         self._locks: dict[Any, list[Any]] = {}  # key -> [Lock, users in flight]
+        self.guard, self.clock = guard, clock
+        self.replays_skipped = 0
 
     @staticmethod
     def _key(update: object) -> Any:
@@ -110,9 +118,14 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
         return None
 
     async def do_process_update(self, update: object, coroutine: Any) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        with applied_updates.handling(update_id):
+            await self._in_order(update, coroutine)
+
+    async def _in_order(self, update: object, coroutine: Any) -> None:
         key = self._key(update)
         if key is None:
-            await coroutine
+            await self._unless_applied(update, coroutine)
             return
         entry = self._locks.get(key)
         if entry is None:
@@ -120,14 +133,29 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
         entry[1] += 1
         try:
             async with entry[0]:
-                await coroutine
+                await self._unless_applied(update, coroutine)
         finally:
             entry[1] -= 1
             if entry[1] == 0:
                 self._locks.pop(key, None)
 
+    async def _unless_applied(self, update: object, coroutine: Any) -> None:
+        if self.guard is not None and isinstance(update, Update) and \
+                await self.guard.already_applied(update.update_id):
+            coroutine.close()   # never awaited: PTB's handling of this update does not run
+            self.replays_skipped += 1
+            log.info("update %s was applied before the restart: not applied again", update.update_id)
+            if update.callback_query is not None:
+                try:   # the button's spinner stops; nothing else to say (the change is in the register)
+                    await update.callback_query.answer()
+                except TelegramError:
+                    pass
+            return
+        await coroutine
+
     async def initialize(self) -> None:
-        return None
+        if self.guard is not None and self.clock is not None:
+            await self.guard.load(self.clock.now())
 
     async def shutdown(self) -> None:
         return None
@@ -261,7 +289,7 @@ def build_application(settings: Settings, db: Database, clock: Clock, *, token: 
         # trip to it takes ~0.25 s, so 30 x 0.25 ≈ 8 in flight already reach Telegram's limit; more
         # would only queue, and every open connection costs httpcore a check per request
         # (bench/updates_bench.py). A slower link can raise it: BRANCHBOT_CONCURRENT_UPDATES.
-        .concurrent_updates(PerUserOrderedProcessor(in_flight))
+        .concurrent_updates(PerUserOrderedProcessor(in_flight, ReplayGuard(db), clock))
         # the updates in flight plus the outbox sender and the scheduler's own calls
         .request(RetryingRequest(connection_pool_size=in_flight + 8, connect_timeout=10.0, read_timeout=15.0,
                                  write_timeout=30.0, pool_timeout=10.0, http_version="1.1", policy=retry_policy))

@@ -25,6 +25,7 @@ from typing import Any, AsyncIterator, Iterable, Sequence
 import aiosqlite
 
 from bot.clock import Clock, utc_iso
+from bot.storage import applied_updates
 from bot.storage import audit as audit_mod
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ class Tx:
 
     async def audit_many(self, entries: Iterable[tuple[str, Any, str, Any, Any]]) -> None:
         """Append audit rows for several changes at once (one executemany, chained in order)."""
+        await applied_updates.mark_in(self)   # the Telegram update being handled, if any, commits with it
         last_id, last_hash = await self._load_head()
         key = self.db.audit_key
         rows = []
@@ -261,6 +263,7 @@ class Database:
                 # this every later write would fail on BEGIN ("cannot start a transaction within a transaction").
                 await self._writer.execute("ROLLBACK")
                 raise
+            applied_updates.committed(tx)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         assert self._reader is not None
