@@ -28,6 +28,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUp
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.handlers import callback_answers
 from bot.handlers.persistence import SqlitePersistence
 from bot.services.context import Services
 from bot.storage import applied_updates
@@ -119,7 +120,7 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Any) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
-        with applied_updates.handling(update_id):
+        with applied_updates.handling(update_id), callback_answers.per_update():
             await self._in_order(update, coroutine)
 
     async def _in_order(self, update: object, coroutine: Any) -> None:
@@ -139,19 +140,24 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
             if entry[1] == 0:
                 self._locks.pop(key, None)
 
+    def in_flight(self, user_id: int) -> bool:
+        """Whether an update of this user is being handled or waits its turn (tests wait on this)."""
+        return ("user", user_id) in self._locks
+
     async def _unless_applied(self, update: object, coroutine: Any) -> None:
         if self.guard is not None and isinstance(update, Update) and \
                 await self.guard.already_applied(update.update_id):
             coroutine.close()   # never awaited: PTB's handling of this update does not run
             self.replays_skipped += 1
             log.info("update %s was applied before the restart: not applied again", update.update_id)
-            if update.callback_query is not None:
-                try:   # the button's spinner stops; nothing else to say (the change is in the register)
-                    await update.callback_query.answer()
-                except TelegramError:
-                    pass
+            # the button's spinner stops (nothing else to say: the change is in the register)
+            await callback_answers.ensure_answered(update)
             return
-        await coroutine
+        try:
+            await coroutine
+        finally:
+            # every path, errors included: a press nobody answered still stops its spinner
+            await callback_answers.ensure_answered(update)
 
     async def initialize(self) -> None:
         if self.guard is not None and self.clock is not None:
@@ -189,8 +195,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         tr = await translator_for_update(update, context)
         if update.callback_query is not None:
             try:
-                await update.callback_query.answer()
-            except Exception:  # already answered, or too late: the apology below still goes out
+                await callback_answers.answer_once(update.callback_query)   # unless the handler did
+            except Exception:  # too late: the apology below still goes out
                 pass
         await context.bot.send_message(
             update.effective_chat.id,

@@ -41,7 +41,8 @@ from bot.app import AppState, app_state
 from bot.config import Settings
 from bot.domain.codes import ReportKind, Role
 from bot.domain.errors import DomainError
-from bot.handlers import commands_menu
+from bot.handlers import callback_answers, commands_menu
+from bot.handlers.edits import shows_already
 from bot.handlers.markup import as_markup, cb, esc
 from bot.i18n import DEFAULT_LOCALE, N_, SUPPORTED, Translator, normalize_locale, translator
 from bot.services.context import Actor, Services, actor_with_prefs
@@ -276,12 +277,13 @@ async def send_menu(update: Update, ctx: HandlerCtx, text: str | None = None, *,
 # ---- answering -------------------------------------------------------------------------------------
 
 async def answer(update: Update, ctx: HandlerCtx, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer the callback query once (no-op for messages or when already answered)."""
+    """Answer the callback query once (no-op for messages or when already answered, by any context
+    of this update: see bot.handlers.callback_answers)."""
     query = update.callback_query
     if query is None or ctx.answered:
         return
     ctx.answered = True
-    await query.answer(text=text, show_alert=alert)
+    await callback_answers.answer_once(query, text, alert=alert)
 
 
 async def reply(update: Update, ctx: HandlerCtx, text: str, keyboard: Any = None) -> Message:
@@ -298,7 +300,8 @@ _EDIT_FALLBACK = ("message can't be edited", "message to edit not found", "there
 async def edit_or_reply(update: Update, ctx: HandlerCtx, text: str, keyboard: Any = None, *,
                         answer_text: str | None = None) -> Message | bool:
     """Edit the message whose button was pressed (or reply when there is none or it cannot be
-    edited). "Message is not modified" is not an error. Always answers the callback query."""
+    edited). An edit that would change nothing is not made (bot.handlers.edits). Always answers the
+    callback query."""
     query = update.callback_query
     if query is None:
         return await reply(update, ctx, text, keyboard)
@@ -306,6 +309,8 @@ async def edit_or_reply(update: Update, ctx: HandlerCtx, text: str, keyboard: An
     markup = as_markup(keyboard)
     message = query.message
     if isinstance(message, Message) and (markup is None or isinstance(markup, InlineKeyboardMarkup)):
+        if shows_already(message, text, markup):
+            return message
         try:
             return await query.edit_message_text(text, reply_markup=markup)
         except BadRequest as exc:
