@@ -168,7 +168,7 @@ async def cmd_member_show(args: argparse.Namespace) -> int:
 
         level = ContactLevel.by_code(row["contact_level"])
         lines = [
-            (N_("Member"), f"{m.id}"),
+            (N_("Member number"), f"{m.id}"),
             (N_("Name"), m.name),
             (N_("Gender"), code(m.gender)),
             (N_("Ethnicity"), m.ethnicity or "—"),
