@@ -13,10 +13,8 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,15 +24,20 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
+from bot import reminders as reminder_jobs
 from bot.clock import Clock
 from bot.config import Settings
-from bot.handlers import callback_answers
+from bot.handlers import callback_answers, commands_menu, register_all
+from bot.handlers.common import translator_for_update
 from bot.handlers.persistence import SqlitePersistence
+from bot.runtime import AppState, BranchApplication, app_state
 from bot.services.context import Services
 from bot.storage import applied_updates
 from bot.storage.applied_updates import ReplayGuard
 from bot.storage.db import Database
 from bot.telegram_retry import DEFAULT_POLICY, RetryingRequest, RetryPolicy
+
+__all__ = ["AppState", "app_state", "build_application", "configure_logging", "shutdown", "startup"]
 
 log = logging.getLogger("bot.app")
 
@@ -54,41 +57,6 @@ def configure_logging(level: int = logging.INFO) -> None:
     """Process-wide logging for `branchbot run`: our loggers at `level`, the libraries at WARNING."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_libraries()
-
-
-@dataclass
-class AppState:
-    """What handlers need besides Telegram: not persisted, rebuilt at every start."""
-
-    settings: Settings = field(repr=False)  # holds the token: never in a repr
-    services: Services
-    persistence: SqlitePersistence | None = None
-    # Unhandled exceptions (handlers, jobs, persistence): the e2e harness fails a test on any.
-    errors: list[BaseException] = field(default_factory=list)
-    # Anything a feature module wants to keep for the life of the process (not persisted).
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def db(self) -> Database:
-        return self.services.db
-
-    @property
-    def clock(self) -> Clock:
-        return self.services.clock
-
-
-class BranchApplication(Application):
-    """An Application with a typed, non-persisted `branch` attribute (see `app_state`)."""
-
-    branch: AppState
-
-
-def app_state(app: Application) -> AppState:
-    """The AppState of an Application built by `build_application`."""
-    state = getattr(app, "branch", None)
-    if state is None:
-        raise RuntimeError("this Application was not built by bot.app.build_application")
-    return state
 
 
 class PerUserOrderedProcessor(BaseUpdateProcessor):
@@ -190,8 +158,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_chat.type != ChatType.PRIVATE:
         return
     try:
-        from bot.handlers.common import translator_for_update
-
         tr = await translator_for_update(update, context)
         if update.callback_query is not None:
             try:
@@ -209,20 +175,15 @@ MENU_RETRY_SECONDS = (30.0, 120.0, 600.0)   # re-publishing the menus in the bac
 
 
 async def startup(app: Application, *, reminders: bool = True) -> None:
-    """post_init: publish the command menus, then start the reminders if that module exists.
+    """post_init: publish the command menus, then start the reminders.
 
     A Bot API that fails here never stops the bot: each call is retried by RetryingRequest, and menus
     still unpublished after that are published again in the background (the bot serves meanwhile:
     the menus are a convenience nothing else depends on)."""
-    from bot.handlers import commands_menu
-
     if not await _publish_menus(app, commands_menu.publish_all):
         app.create_task(_publish_menus_later(app, commands_menu.publish_all), name="menus-retry")
     if reminders:
-        module = _optional("bot.reminders")
-        start = getattr(module, "start_reminders", None) if module else None
-        if start is not None:
-            await start(app)
+        await reminder_jobs.start_reminders(app)
 
 
 async def _publish_menus(app: Application, publish: Any) -> bool:
@@ -246,19 +207,7 @@ async def _publish_menus_later(app: Application, publish: Any) -> None:
 async def shutdown(app: Application) -> None:
     """post_stop: stop the reminders if they were started (after the updates stop, while the bot's
     HTTP client is still open for a send in flight)."""
-    module = _optional("bot.reminders")
-    stop = getattr(module, "stop_reminders", None) if module else None
-    if stop is not None:
-        await stop(app)
-
-
-def _optional(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
+    await reminder_jobs.stop_reminders(app)
 
 
 def file_url_for(base_url: str) -> str:
@@ -312,7 +261,5 @@ def build_application(settings: Settings, db: Database, clock: Clock, *, token: 
     app = builder.build()
     app.branch = state  # type: ignore[attr-defined]
     app.add_error_handler(on_error)
-    from bot.handlers import register_all
-
     register_all(app)
     return app

@@ -49,6 +49,15 @@ def _catalog(locale: str) -> dict[Any, Any]:
     return table
 
 
+def resolve_locale(override: str | None, language_code: str | None, default: str) -> str:
+    """The /lang override, else Telegram's language_code (zh-hans, zh-hant, zh, en-us …), else the default."""
+    if override in SUPPORTED:
+        return override  # type: ignore[return-value]
+    if language_code and language_code.strip().lower()[:2] in ("zh", "en"):
+        return normalize_locale(language_code)
+    return default if default in SUPPORTED else DEFAULT_LOCALE
+
+
 def normalize_locale(code: str | None) -> str:
     """Map a Telegram/IETF language code (zh-hans, zh-hant, zh, en-us, …) to a supported locale."""
     if not code:

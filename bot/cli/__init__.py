@@ -1,47 +1,42 @@
-"""The `branchbot` command. Each group of subcommands lives in its own module with a register()."""
+"""The `branchbot` command. Each group of subcommands lives in its own module with a register(subparsers);
+`bot.cli.common` is what they share (opening the database, errors as one line and an exit code)."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import signal
 import sys
 
+from bot.cli import admin, members, run, scan
+from bot.cli.common import EXIT_ERROR, CliError, as_cli_error, operator_tr
+from bot.i18n import N_
+
+__all__ = ["COMMAND_MODULES", "CliError", "build_parser", "main"]
+
 # Modules that add subcommands: each defines register(subparsers) and sets `func` on its parsers.
 COMMAND_MODULES = (
-    "bot.cli.admin",     # init, org, template, import, member, invite, grant, audit, backup
-    "bot.cli.run",       # run, demo
-    "bot.cli.scan",      # scan
+    admin,      # init, org, template, audit, backup
+    members,    # import, member, invite, grant
+    run,        # run, demo
+    scan,       # scan
 )
 
 
-class CliError(Exception):
-    """An error to report in one line with a non-zero exit code."""
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from bot.config import Settings
-    from bot.i18n import N_, translator
-
-    tr = translator(Settings().default_language)
+    tr = operator_tr()
     parser = argparse.ArgumentParser(prog="branchbot",
                                      description=tr.gettext(N_("branchbot: keep every Party member within reach")))
     parser.add_argument("--db", help=tr.gettext(N_("SQLite database file (default: BRANCHBOT_DATABASE or "
                                                     "data/branchbot.db)")))
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue  # that group is not built yet
-            raise
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 
 
-# What a shell reports for a process ended by SIGPIPE (128 + 13): `branchbot member list | head` ends as `yes | head` does.
+# What a shell reports for a process ended by SIGPIPE (128 + 13): `branchbot member list | head` ends as
+# `yes | head` does.
 EXIT_BROKEN_PIPE = 128 + getattr(signal, "SIGPIPE", 13)
 
 
@@ -61,25 +56,24 @@ def _quiet_broken_pipe() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; its errors reach the operator as one line on stderr and exit code 2; a closed
+    pipe ends it quietly with 141."""
     try:
         parser = build_parser()
         args = parser.parse_args(argv)   # --help into a closed pipe is covered too
         try:
             result = int(args.func(args) or 0)
-        except CliError as exc:
-            print(f"branchbot: {exc}", file=sys.stderr)
-            result = 2
+        except KeyboardInterrupt:
+            return 130
+        except BrokenPipeError:
+            raise
+        except Exception as exc:
+            error = as_cli_error(exc)
+            if error is None:
+                raise
+            print(f"branchbot: {error}", file=sys.stderr)
+            result = EXIT_ERROR
         sys.stdout.flush()   # inside the try: a broken pipe found at the last flush is quiet as well
         return result
     except BrokenPipeError:
         return _quiet_broken_pipe()
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    # Run through the imported module, so CliError raised by subcommands is this module's CliError
-    # (`python -m bot.cli` would otherwise load this file twice, as __main__ and as bot.cli).
-    from bot import cli as _cli
-
-    sys.exit(_cli.main())

@@ -1,111 +1,20 @@
-"""Operator commands: init, org, template, audit, backup (here) and import, member, invite, grant
-(bot/cli/members.py). Each prints in the operator's language (BRANCHBOT_LANGUAGE)."""
+"""Operator commands about the installation: init, org, template, audit, backup (people are in
+bot/cli/members.py). Each prints in the operator's language (BRANCHBOT_LANGUAGE)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import functools
 import sqlite3
-import unicodedata
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, Callable
 
-from bot.cli import CliError
+from bot.cli.common import CliError, check_database_file, command, db_path, operator_tr, parse_code, session
 from bot.cli.listing import Column, RowWriter, add_list_options
-from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.codes import OrgCategory, OrgLevel
-from bot.domain.errors import DomainError
 from bot.i18n import N_, Translator, translator
 from bot.services import admin as admin_svc
-from bot.services.context import OPERATOR, Services
-from bot.storage.db import Database
-
-
-@dataclass
-class Ctx:
-    """What a command runs with: settings, the operator's translator, the open database."""
-
-    settings: Settings
-    tr: Translator
-    db_path: Path
-    svc: Services
-
-    @property
-    def db(self) -> Database:
-        return self.svc.db
-
-
-def operator_tr() -> Translator:
-    return translator(Settings().default_language)
-
-
-def db_path(args: argparse.Namespace, settings: Settings) -> Path:
-    return Path(args.db) if getattr(args, "db", None) else Path(settings.database)
-
-
-@asynccontextmanager
-async def session(args: argparse.Namespace, create: bool = False) -> AsyncIterator[Ctx]:
-    """Open the database (it must exist unless `create`) with the audit key; close it afterwards."""
-    settings = Settings()
-    tr = translator(settings.default_language)
-    path = db_path(args, settings)
-    if not create and not path.exists():
-        raise CliError(tr.gettext(N_("No database at {path}: run “branchbot init” first"), path=str(path)))
-    if path.is_file() and path.stat().st_size and not _is_sqlite(path):
-        # Checked here because a connection that fails its first PRAGMA is left open and keeps the process alive.
-        raise CliError(tr.gettext(N_("The database could not be used: {reason}"),
-                                  reason=tr.gettext(N_("{path} is not an SQLite database"), path=str(path))))
-    try:
-        key = settings.audit_key_bytes(create=False)
-    except FileNotFoundError:
-        raise CliError(tr.gettext(N_("The audit key file {path} is missing: set BRANCHBOT_AUDIT_KEY or restore the"
-                                     " key file"), path=str(settings.audit_key_file))) from None
-    clock = Clock(settings.timezone)
-    db = Database(path, key, clock)
-    try:
-        await db.open()
-        yield Ctx(settings, tr, path, Services(db, clock))
-    finally:
-        await db.close()
-
-
-def _is_sqlite(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return fh.read(16) == b"SQLite format 3\x00"
-
-
-def command(coro: Callable[[argparse.Namespace], Awaitable[int | None]]) -> Callable[[argparse.Namespace], int]:
-    """Run an async command; a DomainError becomes a one-line CliError in the operator's language."""
-
-    @functools.wraps(coro)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return int(asyncio.run(coro(args)) or 0)
-        except DomainError as exc:
-            raise CliError(exc.localized(operator_tr())) from None
-        except sqlite3.DatabaseError as exc:   # not a database file, a locked or read-only one …
-            raise CliError(operator_tr().gettext(N_("The database could not be used: {reason}"), reason=exc)) from None
-
-    return run
-
-
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - display_width(text))
-
-
-def parse_code(enum: Any, value: str, tr: Translator) -> Any:
-    try:
-        return enum.parse(value)
-    except DomainError as exc:
-        raise CliError(exc.localized(tr)) from None
+from bot.services.context import OPERATOR
 
 
 # --- init ---------------------------------------------------------------------------------------------
@@ -116,9 +25,7 @@ async def cmd_init(args: argparse.Namespace) -> int:
     tr = translator(settings.default_language)
     path = db_path(args, settings)
     key_missing = not settings.audit_key and not Path(settings.audit_key_file).exists()
-    if path.is_file() and path.stat().st_size and not _is_sqlite(path):
-        raise CliError(tr.gettext(N_("The database could not be used: {reason}"),
-                                  reason=tr.gettext(N_("{path} is not an SQLite database"), path=str(path))))
+    check_database_file(path, tr, create=True)
     if key_missing and path.exists():
         with sqlite3.connect(path) as conn:
             has_trail = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_log'").fetchone() and \
@@ -268,8 +175,6 @@ async def cmd_backup(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add the operator subcommands to the `branchbot` parser."""
-    from bot.cli import members as cli_admin_members
-
     tr = operator_tr()
     h = tr.gettext
 
@@ -296,8 +201,6 @@ def register(sub: Any) -> None:
     p = tpl_sub.add_parser("roster", help=h(N_("a blank 支部党员名册 .xlsx with its 填表说明")))
     p.add_argument("file", metavar="FILE.xlsx")
     p.set_defaults(func=cmd_template_roster)
-
-    cli_admin_members.register(sub, h)
 
     audit = sub.add_parser("audit", help=h(N_("the audit trail")))
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)

@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, TextIO
 
+from bot.cli.common import pad
 from bot.i18n import N_, Translator
 
 FORMATS = ("table", "csv", "json")
@@ -88,8 +89,6 @@ class RowWriter:
         return self
 
     def _line(self, cells: Iterable[str]) -> None:
-        from bot.cli.admin import pad
-
         self.out.write("  ".join(pad(c, col.width) for c, col in zip(cells, self.columns)).rstrip() + "\n")
 
     def row(self, values: dict[str, Any]) -> None:

@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from bot.cli import CliError
-from bot.cli.admin import command, display_width, pad, parse_code, session
+from bot.cli.common import CliError, command, display_width, operator_tr, pad, parse_code, session
 from bot.cli.listing import Column, RowWriter, add_list_options, wants_everything
 from bot.domain.codes import ContactLevel, Gender, MemberType, Role
 from bot.domain.phone import mask_mobile
@@ -256,7 +255,9 @@ def _positive(text: str) -> int:
     return value
 
 
-def register(sub: Any, h: Callable[..., str]) -> None:
+def register(sub: Any) -> None:
+    """Add the people subcommands (import, member, invite, grant) to the `branchbot` parser."""
+    h = operator_tr().gettext
     p = sub.add_parser("import", help=h(N_("import a 支部党员名册 (.xlsx or .csv) into a branch")))
     p.add_argument("file", metavar="FILE")
     p.add_argument("--branch", type=int, required=True, metavar="ID", help=h(N_("the branch the members belong to")))

@@ -7,26 +7,20 @@ import argparse
 import asyncio
 import logging
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from telegram import Update
 
-from bot.cli import CliError
+from bot.cli.common import CliError, database, operator_tr
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import N_, translator
-from bot.storage.db import Database
 
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # PTB's own start-up calls (getMe, deleteWebhook/setWebhook) are retried this many times, on top of the
 # request layer's retries of each call (bot.telegram_retry): about a minute of a Bot API outage at start.
 BOOTSTRAP_RETRIES = 20
-
-
-def _tr() -> Any:
-    return translator(Settings().default_language)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -37,21 +31,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliError(tr.gettext(N_("No bot token: create a bot with @BotFather in Telegram, then set "
                                      "TELEGRAM_BOT_TOKEN (in the environment or .env); or try “branchbot demo”, "
                                      "which needs no token.")))
-    path = Path(args.db) if getattr(args, "db", None) else Path(settings.database)
-    if not path.exists():
-        raise CliError(tr.gettext(N_("No database at {path}: run “branchbot init” first"), path=str(path)))
-    try:
-        key = settings.audit_key_bytes(create=False)
-    except FileNotFoundError:
-        raise CliError(tr.gettext(N_("The audit key file {path} is missing: set BRANCHBOT_AUDIT_KEY or restore the"
-                                     " key file"), path=str(settings.audit_key_file))) from None
+    clock = Clock(settings.timezone)
+    db, _path = database(args, settings, tr, clock)
     webhook = _webhook_options(args, settings, tr)
 
     from bot.app import build_application, configure_logging
 
     configure_logging(logging.DEBUG if args.verbose else logging.INFO)
-    clock = Clock(settings.timezone)
-    db = Database(path, key, clock)
     # One event loop for the database and PTB: aiosqlite futures belong to the loop that opened it.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -108,7 +94,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add `run` and `demo` to the `branchbot` parser."""
-    h = _tr().gettext
+    h = operator_tr().gettext
     p = sub.add_parser("run", help=h(N_("run the bot (polling, or --webhook behind a reverse proxy)")))
     p.add_argument("--webhook", metavar="URL", help=h(N_("the public https URL Telegram posts updates to")))
     p.add_argument("--secret", metavar="TOKEN", help=h(N_("the webhook's secret token (checked on every request)")))

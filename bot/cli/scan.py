@@ -9,23 +9,19 @@ the bot's own scan back until then). --dry-run computes everything and writes no
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import sqlite3
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cli import CliError
+from bot.cli.common import CliError, command, operator_tr, session
 from bot.clock import Clock, FrozenClock
 from bot.config import Settings
 from bot.domain.codes import ContactLevel
-from bot.domain.errors import DomainError
-from bot.i18n import N_, translator
-from bot.services.context import OPERATOR, Services
-from bot.services.scan.run import run_scan
+from bot.i18n import N_
+from bot.services.context import OPERATOR
 from bot.services.scan.batch import Flag
+from bot.services.scan.run import run_scan
 from bot.storage.db import Database
 
 T_SUMMARY = N_("Scan at {at}{dry}: {flags} flag(s), {messages} message(s) queued")
@@ -33,8 +29,6 @@ T_DRY = N_(" (dry run: nothing written)")
 T_MEMBER = N_("member {id} {name}: {level}, {days} days since last contact — {flags}")
 T_OTHER = N_("{kind} at organization {org}: {detail}")
 T_TO = N_("  → {kind} to {chat_id}")
-T_NO_DB = N_("No database at {path}: run “branchbot init” first")
-T_NO_KEY = N_("The audit key file {path} is missing: set BRANCHBOT_AUDIT_KEY or restore the key file")
 T_BAD_NOW = N_("Not a date and time I can read: {value} (try 2026-11-23T09:00)")
 
 
@@ -45,7 +39,7 @@ def parse_now(text: str, tz: str) -> datetime:
         try:
             at = datetime.combine(date.fromisoformat(text.strip()), datetime.min.time())
         except ValueError:
-            raise CliError(translator(Settings().default_language).gettext(T_BAD_NOW, value=text[:40])) from None
+            raise CliError(operator_tr().gettext(T_BAD_NOW, value=text[:40])) from None
     return at if at.tzinfo else at.replace(tzinfo=ZoneInfo(tz))
 
 
@@ -87,29 +81,18 @@ async def fill_levels(db: Database, entries: list[dict[str, Any]], today: date) 
                 part[mid]["days_since_contact"] = (today - date.fromisoformat(last)).days
 
 
+@command
 async def scan_command(args: argparse.Namespace) -> int:
     settings = Settings()
-    tr = translator(settings.default_language)
-    path = Path(args.db) if getattr(args, "db", None) else Path(settings.database)
-    if not path.exists():
-        raise CliError(tr.gettext(T_NO_DB, path=str(path)))
-    try:
-        key = settings.audit_key_bytes(create=False)
-    except FileNotFoundError:
-        raise CliError(tr.gettext(T_NO_KEY, path=str(settings.audit_key_file))) from None
     clock: Clock = (FrozenClock(parse_now(args.now, settings.timezone), settings.timezone) if args.now
                     else Clock(settings.timezone))
     flags: list[Flag] = []
-    db = Database(path, key, clock)
-    await db.open()
-    try:
-        report = await run_scan(Services(db, clock), OPERATOR, dry_run=args.dry_run,
-                                default_locale=settings.default_language, sink=flags.append,
-                                record_job=not args.now)
+    async with session(args, clock=clock) as ctx:
+        tr = ctx.tr
+        report = await run_scan(ctx.svc, OPERATOR, dry_run=args.dry_run, default_locale=settings.default_language,
+                                sink=flags.append, record_job=not args.now)
         entries = merge_by_member(flags)
-        await fill_levels(db, entries, clock.today())
-    finally:
-        await db.close()
+        await fill_levels(ctx.db, entries, clock.today())
     if args.json:
         for entry in entries:
             print(json.dumps(entry, ensure_ascii=False, sort_keys=True))
@@ -130,22 +113,13 @@ async def scan_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def run(args: argparse.Namespace) -> int:
-    try:
-        return asyncio.run(scan_command(args))
-    except DomainError as exc:
-        raise CliError(exc.localized(translator(Settings().default_language))) from None
-    except sqlite3.DatabaseError as exc:
-        raise CliError(f"{type(exc).__name__}: {exc}") from None
-
-
 def register(sub: Any) -> None:
     """Add `scan` to the `branchbot` parser."""
-    h = translator(Settings().default_language).gettext
+    h = operator_tr().gettext
     p = sub.add_parser("scan", help=h(N_("run the contact scan once and print what it flags")))
     p.add_argument("--now", metavar="DATETIME",
                    help=h(N_("act as if it were this date and time (ISO, branch timezone if naive)")))
     p.add_argument("--dry-run", action="store_true", help=h(N_("compute everything, write nothing")))
     p.add_argument("--json", action="store_true", help=h(N_("one JSON object per member flagged")))
-    p.set_defaults(func=run)
+    p.set_defaults(func=scan_command)
 

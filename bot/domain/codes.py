@@ -333,6 +333,18 @@ class ReportKind(CodedEnum):
     CORRECTION = ("correction", 8, "信息更正", N_("Correction to my record"))
 
 
+class AbroadPurpose(CodedEnum):
+    """Why a member goes abroad: study and labour abroad may ask to keep the relationship (保留组织关系)."""
+
+    STUDY = ("study", 1, "出国（境）学习", N_("Study abroad"))
+    LABOUR = ("labour", 2, "出国（境）劳务", N_("Work abroad (labour)"))
+    OTHER = ("other", 3, "其他", N_("Other (visit, travel, family)"))
+
+    @property
+    def may_keep_relationship(self) -> bool:
+        return self in (AbroadPurpose.STUDY, AbroadPurpose.LABOUR)
+
+
 class SearchMethod(CodedEnum):
     """How a search attempt (联系查找) was made."""
 
@@ -374,6 +386,10 @@ class Role(CodedEnum):
     SECRETARY = ("secretary", 1, "支部书记", N_("Branch secretary"))
     ORGANIZER = ("organizer", 2, "组织委员", N_("Organizing committee member"))
     COMMITTEE = ("committee", 3, "上级党组织", N_("Higher committee"))
+
+
+# The roles that make a user an officer (the branch work menu and commands).
+OFFICER_ROLES = (Role.SECRETARY, Role.ORGANIZER, Role.COMMITTEE)
 
 
 class PolicyVersion(CodedEnum):

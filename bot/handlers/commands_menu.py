@@ -20,7 +20,9 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.i18n import N_, Translator, translator
+from bot.domain.codes import OFFICER_ROLES
+from bot.i18n import N_, Translator, resolve_locale, translator
+from bot.runtime import app_state
 from bot.storage import users as user_repo
 from bot.storage.db import Database
 
@@ -102,9 +104,6 @@ async def sync_menu(bot: Bot, db: Database, tg_id: int, is_officer: bool, locale
 
 async def publish_all(app: Application) -> None:
     """At start: the default menus per language, and every officer's own menu."""
-    from bot.app import app_state
-    from bot.handlers.common import OFFICER_ROLES, resolve_locale
-
     state = app_state(app)
     bot = app.bot
     for code, locale in MENU_LANGUAGES:

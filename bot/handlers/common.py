@@ -37,14 +37,14 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.app import AppState, app_state
+from bot.runtime import AppState, app_state
 from bot.config import Settings
-from bot.domain.codes import ReportKind, Role
+from bot.domain.codes import OFFICER_ROLES, ReportKind
 from bot.domain.errors import DomainError
 from bot.handlers import callback_answers, commands_menu
 from bot.handlers.edits import shows_already
 from bot.handlers.markup import as_markup, cb, esc
-from bot.i18n import DEFAULT_LOCALE, N_, SUPPORTED, Translator, normalize_locale, translator
+from bot.i18n import N_, Translator, resolve_locale, translator
 from bot.services.context import Actor, Services, actor_with_prefs
 from bot.storage import users as user_repo
 
@@ -53,7 +53,6 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 MENU = "c:menu"
 CONVERSATION_TIMEOUT = 15 * 60  # seconds
-OFFICER_ROLES = (Role.SECRETARY, Role.ORGANIZER, Role.COMMITTEE)
 
 # The member flows' menu actions (callback data m:menu:<action>) and their button labels.
 MEMBER_ACTIONS: tuple[tuple[str, ReportKind], ...] = (
@@ -87,15 +86,6 @@ def settings_of(context: Context) -> Settings:
 
 
 # ---- who is asking, in which language ---------------------------------------------------------------
-
-def resolve_locale(override: str | None, language_code: str | None, default: str) -> str:
-    """The /lang override, else Telegram's language_code (zh-hans, zh-hant, zh, en-us …), else the default."""
-    if override in SUPPORTED:
-        return override  # type: ignore[return-value]
-    if language_code and language_code.strip().lower()[:2] in ("zh", "en"):
-        return normalize_locale(language_code)
-    return default if default in SUPPORTED else DEFAULT_LOCALE
-
 
 @dataclass
 class HandlerCtx:

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.domain.codes import CodedEnum, OutflowReason, OutflowType, ReportKind
+from bot.domain.codes import AbroadPurpose, CodedEnum, OutflowReason, OutflowType, ReportKind
 from bot.domain.dates import parse_user_date
 from bot.domain.errors import DomainError
 from bot.domain.phone import normalise_mobile
 from bot.i18n import N_
 from bot.services.status_reports import use_cases as report_service
 from bot.services.context import Actor, Services
-from bot.services.status_reports.use_cases import AbroadPurpose, ReportResult
+from bot.services.status_reports.use_cases import ReportResult
 from bot.services.status_reports.text import LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_text
 
 DRAFT = "m_report"

@@ -19,7 +19,7 @@ from bot.handlers import commands_menu
 from bot.handlers.common import HandlerCtx
 from bot.handlers.markup import cb, esc, short
 from bot.handlers.secretary_members import LEVEL_ICON
-from bot.handlers.secretary_search import accept_member, member_items, member_step, preset_member
+from bot.handlers.secretary_pick import accept_member, member_items, member_step, preset_member
 from bot.handlers.secretary_flow import (
     CHECKLIST, CHOICE, DATE, PICK, TEXT, Flow, Item, Step, date_text, field, line, menu_button,
 )

@@ -19,55 +19,15 @@ from bot.domain.errors import DomainError
 from bot.handlers import commands_menu
 from bot.handlers.common import Context, HandlerCtx, edit_or_reply, officer_required
 from bot.handlers.markup import cb, esc, int_part, parse_cb, short
-from bot.handlers.secretary_members import FIND_FLOW, LEVEL_ICON
+from bot.handlers.secretary_members import FIND_FLOW
 from bot.handlers.secretary_flow import (
-    CHECKLIST, CHOICE, DATE, PICK, TEXT, Flow, Item, Step, date_text, field, line, menu_button, refuse,
+    CHECKLIST, CHOICE, DATE, TEXT, Flow, Item, Step, date_text, field, line, menu_button, refuse,
 )
+from bot.handlers.secretary_pick import member_step, preset_member
+from bot.handlers.secretary_records import FLOWS as RECORD_FLOWS
 from bot.handlers.secretary_steps import build_conversation
 from bot.i18n import N_
 from bot.services import roster, search
-
-PICK_LIMIT = 500   # candidates offered in a picker (paged ten at a time)
-
-
-# ---- picking a member (shared with the record flows) ----------------------------------------------
-
-def member_items(summaries: list[roster.MemberSummary]) -> list[Item]:
-    return [(s.id, f"{LEVEL_ICON[s.level]} {short(s.name, 30)}") for s in summaries]
-
-
-async def pick_member_items(ctx: HandlerCtx, draft: dict, query: str | None, *,
-                            default_level: ContactLevel | None = None) -> tuple[str, list[Item]]:
-    """Members matching a typed name; with no name yet, the 失联 list (or everyone) to tap."""
-    if query:
-        page = await roster.list_members(ctx.services, ctx.actor, 0, name=query, size=PICK_LIMIT)
-        head = ctx._("Members named “{name}”: {n}. Tap one, or type another name.", name=esc(query), n=page.total)
-        return head, member_items(page.items)
-    if default_level is not None:
-        page = await roster.out_of_contact(ctx.services, ctx.actor, default_level, 0, size=PICK_LIMIT)
-        head = ctx._("Lost contact (失联): {n}. Tap one, or type a name to search all members.", n=page.total)
-        return head, member_items(page.items)
-    page = await roster.list_members(ctx.services, ctx.actor, 0, size=PICK_LIMIT)
-    return ctx._("Tap a member, or type a name:"), member_items(page.items)
-
-
-async def accept_member(ctx: HandlerCtx, draft: dict, member_id: Any) -> None:
-    """The picked member, re-checked (a forged id gets the plain refusal)."""
-    member = await roster.visible_member(ctx.services, ctx.actor, member_id)
-    draft.update(member_id=member.id, member_name=member.name, branch_id=member.branch_id)
-
-
-async def preset_member(ctx: HandlerCtx, draft: dict, member_id: int) -> None:
-    await accept_member(ctx, draft, member_id)
-    draft["_fixed"] = True
-
-
-def member_step(**kw: Any) -> Step:
-    level = kw.pop("default_level", None)
-    return Step("member_id", PICK, N_("Which member? Type the name (or a part of it), or tap below."),
-                items=lambda ctx, d, q: pick_member_items(ctx, d, q, default_level=level),
-                accept=accept_member, skip_if=lambda d: bool(d.get("_fixed")), **kw)
-
 
 # ---- the search attempt -----------------------------------------------------------------------------
 
@@ -190,9 +150,7 @@ FLOW_COMMANDS = (
 
 
 def register(app: Application) -> None:
-    from bot.handlers import secretary_records
-
-    app.add_handler(build_conversation([FIND_FLOW, SEARCH_FLOW, *secretary_records.FLOWS]))
+    app.add_handler(build_conversation([FIND_FLOW, SEARCH_FLOW, *RECORD_FLOWS]))
     app.add_handler(CallbackQueryHandler(search_record, pattern=r"^s:sh:"))
     for command, description in FLOW_COMMANDS:
         commands_menu.add_command(command, description)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.reminders.scheduler import Reminders, tick
+from bot.runtime import app_state
 from bot.reminders.sender import Sender, SlidingWindowLimiter
 
 EXTRA_KEY = "reminders"
@@ -18,8 +19,6 @@ DEFAULT_SEND_RATE = 28   # of Telegram's ~30/s: the rest is headroom for the han
 
 async def start_reminders(application: Any, **options: Any) -> Reminders:
     """Start the scheduler and the sender for a built Application (bot.app.build_application)."""
-    from bot.app import app_state
-
     state = app_state(application)
     options.setdefault("rate", DEFAULT_SEND_RATE)
     reminders = Reminders(state.services, application.bot, default_locale=state.settings.default_language,
@@ -30,16 +29,12 @@ async def start_reminders(application: Any, **options: Any) -> Reminders:
 
 
 async def stop_reminders(application: Any) -> None:
-    from bot.app import app_state
-
     reminders = app_state(application).extras.pop(EXTRA_KEY, None)
     if reminders is not None:
         await reminders.stop()
 
 
 def reminders_of(application: Any) -> Reminders | None:
-    from bot.app import app_state
-
     return app_state(application).extras.get(EXTRA_KEY)
 
 

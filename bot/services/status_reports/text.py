@@ -12,7 +12,7 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from bot.domain.codes import CodedEnum, OutflowReason, OutflowType, ReportKind
+from bot.domain.codes import AbroadPurpose, CodedEnum, OutflowReason, OutflowType, ReportKind
 from bot.domain.errors import DomainError
 from bot.i18n import N_
 
@@ -75,7 +75,6 @@ def kind_label(kind: ReportKind, tr: Any) -> str:
 
 def detail_lines(kind: ReportKind, details: dict[str, Any], tr: Any) -> list[str]:
     """The report's content as HTML lines, in the reader's language (user text escaped)."""
-    from bot.services.status_reports.use_cases import AbroadPurpose  # the purpose table lives with the use cases
 
     _ = tr.gettext
     d = details

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.domain.codes import CodedEnum, ContactKind, OutflowReason, OutflowType, ReportKind
+from bot.domain.codes import AbroadPurpose, ContactKind, OutflowReason, OutflowType, ReportKind
 from bot.domain.errors import DomainError, NotFound, PermissionDenied
 from bot.domain.member import FlowInfo, Member
 from bot.domain.phone import mask_mobile, normalise_mobile
@@ -25,18 +25,6 @@ from bot.services.status_reports.pledge import PLEDGE_VERSION
 from bot.services.status_reports.text import LONG_TEXT_MAX, clean_text
 from bot.storage import members as member_repo
 from bot.storage.db import Tx
-
-
-class AbroadPurpose(CodedEnum):
-    """Why a member goes abroad: study and labour abroad may ask to keep the relationship (保留组织关系)."""
-
-    STUDY = ("study", 1, "出国（境）学习", N_("Study abroad"))
-    LABOUR = ("labour", 2, "出国（境）劳务", N_("Work abroad (labour)"))
-    OTHER = ("other", 3, "其他", N_("Other (visit, travel, family)"))
-
-    @property
-    def may_keep_relationship(self) -> bool:
-        return self in (AbroadPurpose.STUDY, AbroadPurpose.LABOUR)
 
 
 @dataclass
