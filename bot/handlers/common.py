@@ -42,7 +42,7 @@ from bot.config import Settings
 from bot.domain.codes import OFFICER_ROLES, ReportKind
 from bot.domain.errors import DomainError
 from bot.handlers import callback_answers, commands_menu
-from bot.handlers.edits import shows_already
+from bot.handlers.edits import edit_unless_same
 from bot.handlers.markup import as_markup, cb, esc
 from bot.i18n import N_, Translator, resolve_locale, translator
 from bot.services.context import Actor, Services, actor_with_prefs
@@ -299,10 +299,8 @@ async def edit_or_reply(update: Update, ctx: HandlerCtx, text: str, keyboard: An
     markup = as_markup(keyboard)
     message = query.message
     if isinstance(message, Message) and (markup is None or isinstance(markup, InlineKeyboardMarkup)):
-        if shows_already(message, text, markup):
-            return message
         try:
-            return await query.edit_message_text(text, reply_markup=markup)
+            return await edit_unless_same(message, text, markup)
         except BadRequest as exc:
             reason = str(exc).lower()
             if "not modified" in reason:
