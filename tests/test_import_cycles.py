@@ -145,8 +145,8 @@ def test_imports_for_type_annotations_only_are_not_edges(tmp_path):
         "__init__.py": "",
         "emulator/__init__.py": "",
         "emulator/emulator.py": "from .server import serve\n",
-        "emulator/server.py": ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .emulator import Emulator\n"
-                               "else:\n    from . import state\n"),
+        "emulator/server.py": ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                               "    from .emulator import Emulator\nelse:\n    from . import state\n"),
         "emulator/state.py": "",
     })
     graph = import_graph(root)

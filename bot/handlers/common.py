@@ -12,16 +12,18 @@ Handler groups (see `bot.handlers.register_all`):
 Callback data (≤ 64 bytes, build it with `markup.cb()`, read it with `markup.parse_cb()`), one prefix per owner:
     c:   core (c:lang:<locale>, c:menu, c:me, c:card, c:cancel, c:noop)
     m:   member report flows (the main menu sends m:menu:<outflow|returned|moved|work_unit|phone|abroad|
-         checkin|correction>)
-    s:   secretary flows (the main menu sends s:menu to officers)
+         checkin|correction>; answers m:<flow>:<step>:<value>)
+    s:   officers' screens and flows (s:menu, lists, cards; flows start with s:go:<flow>[:<id>] and answer
+         with s:f:<flow>:<step>:<value>)
     r:   reminders
 Callback data is untrusted input: whatever id it carries, the service re-checks the caller.
 
 Handlers: decorate with `@private_only`, `@member_required`, `@officer_required` or `@with_ctx`;
 the decorated function receives `(update, context, ctx: HandlerCtx)`; decorators stack (the
 HandlerCtx is built once). Reply with `reply()` / `edit_or_reply()` (they answer the callback
-query) and escape user text with `markup.esc()`. Conversations are built with
-`bot.handlers.conversations.conversation()` (persistent, /cancel, timeout, one at a time).
+query) and escape user text with `markup.esc()`. A guided conversation is a flow declared in
+`bot.handlers.flows` and run by the one wizard engine (`bot.handlers.wizard`): persistent, /cancel, timeout,
+one at a time.
 """
 
 from __future__ import annotations
@@ -238,6 +240,15 @@ async def refuse_in_group(update: Update, ctx: HandlerCtx) -> None:
         return
     if update.effective_chat is not None:
         await update.effective_chat.send_message(ctx._(GROUP_REFUSAL))
+
+
+async def refuse(update: Update, ctx: HandlerCtx, err: DomainError) -> None:
+    """A refusal that reveals nothing: the same words for a record that is not there and one that is not
+    the caller's; on a button, as the button's answer (an alert; nothing else changes)."""
+    if update.callback_query is not None:
+        await answer(update, ctx, ctx.error_text(err), alert=True)
+    else:
+        await reply(update, ctx, ctx.error_text(err))
 
 
 def menu_rows(ctx: HandlerCtx) -> list[list[tuple[str, str]]]:

@@ -95,6 +95,14 @@ def back_cancel_row(tr: Translator, back_data: str | None) -> list[tuple[str, st
     return [*row, (tr.gettext("✖ Cancel"), CANCEL)]
 
 
+def nav_row(page: int, pages: int, data_for_page: Callable[[int], str]) -> list[tuple[str, str]]:
+    """‹ n/m › for a 0-based page (the middle button does nothing)."""
+    nav = [("‹", data_for_page(page - 1))] if page > 0 else []
+    nav.append((f"{page + 1}/{pages}", NOOP))
+    nav += [("›", data_for_page(page + 1))] if page < pages - 1 else []
+    return nav
+
+
 def paginate(items: Sequence[Any], page: int, per_page: int, render_line: Callable[[Any], str], cb_prefix: str,
              *, header: str = "", empty: str = "—", item_button: Callable[[Any], tuple[str, str]] | None = None,
              limit: int = MESSAGE_MAX) -> tuple[str, list[list[tuple[str, str]]]]:
@@ -122,11 +130,5 @@ def paginate(items: Sequence[Any], page: int, per_page: int, render_line: Callab
     if item_button is not None:
         rows.extend([item_button(item)] for item in chunk[: len(text_lines)])
     if pages > 1:
-        nav: list[tuple[str, str]] = []
-        if page > 0:
-            nav.append(("‹", cb(cb_prefix, page - 1)))
-        nav.append((f"{page + 1}/{pages}", NOOP))
-        if page < pages - 1:
-            nav.append(("›", cb(cb_prefix, page + 1)))
-        rows.append(nav)
+        rows.append(nav_row(page, pages, lambda p: cb(cb_prefix, p)))
     return head + "\n".join(text_lines), rows

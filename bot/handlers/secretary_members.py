@@ -18,9 +18,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.domain.codes import ContactLevel
 from bot.domain.errors import DomainError
 from bot.handlers import commands_menu
-from bot.handlers.common import MENU, Context, HandlerCtx, edit_or_reply, officer_required
-from bot.handlers.markup import cb, esc, int_part, parse_cb, short
-from bot.handlers.secretary_flow import TEXT, Flow, Step, date_text, field, nav_row, refuse
+from bot.handlers.common import MENU, Context, HandlerCtx, edit_or_reply, officer_required, refuse
+from bot.handlers.labels import date_text, field
+from bot.handlers.markup import cb, esc, int_part, nav_row, parse_cb, short
 from bot.i18n import N_
 from bot.services import roster
 
@@ -44,8 +44,18 @@ def menu_rows(ctx: HandlerCtx) -> list[list[tuple[str, str]]]:
     ]
 
 
+def menu_button(ctx: HandlerCtx) -> list[tuple[str, str]]:
+    """The one button back to the branch work menu."""
+    return [(ctx._("Branch work"), "s:menu")]
+
+
+def branch_menu(ctx: HandlerCtx) -> tuple[str, list[list[tuple[str, str]]]]:
+    """The branch work menu (also where an officer's flow returns on « Back)."""
+    return ctx._("<b>Branch work</b>\nWhat would you like to do?"), menu_rows(ctx)
+
+
 async def show_menu(update: Update, ctx: HandlerCtx) -> None:
-    await edit_or_reply(update, ctx, ctx._("<b>Branch work</b>\nWhat would you like to do?"), menu_rows(ctx))
+    await edit_or_reply(update, ctx, *branch_menu(ctx))
 
 
 @officer_required
@@ -115,17 +125,6 @@ async def find_page(update: Update, context: Context, ctx: HandlerCtx) -> None:
     except DomainError as err:
         return await refuse(update, ctx, err)
     await edit_or_reply(update, ctx, text, rows)
-
-
-async def _save_find(ctx: HandlerCtx, draft: dict, user_data: dict) -> tuple[str, list]:
-    user_data[FIND_KEY] = draft["name"]   # for the ‹ › pages of the results
-    return await show_find_results(ctx, draft["name"], 0)
-
-
-FIND_FLOW = Flow(
-    code="fd", title=N_("Find a member"), command="find", confirm=False,
-    steps=[Step("name", TEXT, N_("Type the member's name, or a part of it:"), max_len=40)],
-    summary=lambda ctx, d: [], save=_save_find)
 
 
 @officer_required
