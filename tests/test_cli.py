@@ -209,7 +209,8 @@ def test_member_list_and_show_mask_the_id_number(members):
     assert "王XX" in out and "外出流动" in out and "not bound" in out
     assert members("member", "show", "99")[0] == 2
     assert "No members" in members("member", "list", "--branch", "4")[1]
-    assert "No members" in members("member", "list", "--page", "2")[1]
+    code, _, err = members("member", "list", "--page", "2")    # past the last page: say which pages exist
+    assert code == 2 and "There is no page 2: pages 1–1 (2 members)" in err
 
 
 # --- invites and roles --------------------------------------------------------------------------------

@@ -21,10 +21,15 @@ N_MEMBERS = 25   # more than one page of 20
 BRANCHBOT = str(Path(sys.executable).with_name("branchbot"))   # the console script pip installed
 
 
+def name(i: int) -> str:
+    """The i-th fictional member (1-based): 王XA, 王XB … sorted as numbered."""
+    return f"王X{chr(64 + i)}"
+
+
 @pytest.fixture
 def many(tree, env):  # noqa: F811
-    """25 members in 创意园党支部 (org 3): 王01 … 王25, mobiles 13800000001 …"""
-    rows = [[i, f"王{i:02d}", "男" if i % 2 else "女", "汉族", "", "1985.03", "大学本科",
+    """25 members in 创意园党支部 (org 3): 王XA … 王XY (names hold letters only), mobiles 13800000001 …"""
+    rows = [[i, name(i), "男" if i % 2 else "女", "汉族", "", "1985.03", "大学本科",
              make_id("19850312", f"{i:03d}"), "2008.07", "2009.07", "创意园", f"138{i:08d}", ""]
             for i in range(1, N_MEMBERS + 1)]
     assert tree("import", str(roster(env / "roster.xlsx", rows)), "--branch", "3")[0] == 0
@@ -66,7 +71,7 @@ def test_head_takes_the_first_lines_and_the_rest_is_dropped(many, env):  # noqa:
                          env={**cli_env(env), "PATH": os.path.dirname(sys.executable) + ":" + os.environ["PATH"]},
                          timeout=60)
     lines = out.stdout.splitlines()
-    assert lines[0].startswith("ID,Name") and lines[1].startswith("1,王01")
+    assert lines[0].startswith("ID,Name") and lines[1].startswith("1,王XA")
     assert lines[-1] in ("rc=0", "rc=141")   # 0 when the 27 lines fit in the pipe before head quit
     assert out.stderr == ""
 
@@ -77,10 +82,10 @@ def test_member_list_into_a_pipe_prints_every_row(many):
     code, out, _ = many("member", "list", "--branch", "3")
     assert code == 0
     names = [line.split()[1] for line in out.splitlines()[1:-1]]
-    assert names == [f"王{i:02d}" for i in range(1, N_MEMBERS + 1)]   # ordered by name, all 25
+    assert names == [name(i) for i in range(1, N_MEMBERS + 1)]   # ordered by name, all 25
     assert out.splitlines()[-1] == f"{N_MEMBERS} members"
     code, out, _ = many("member", "list", "--page", "2")
-    assert [line.split()[1] for line in out.splitlines()[1:-1]] == [f"王{i:02d}" for i in range(21, 26)]
+    assert [line.split()[1] for line in out.splitlines()[1:-1]] == [name(i) for i in range(21, 26)]
     assert "Page 2 of 2 (25 members)" in out
 
 
@@ -90,9 +95,9 @@ def test_member_list_csv_reads_back(many):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == N_MEMBERS
     first = rows[0]
-    # 王01: odd → 男; mobile 138 00000001 masked to 3 + 4 stars + last 4; ID number 4 + 10 stars + 4
+    # 王XA (no. 1): odd → 男; mobile 138 00000001 masked to 3 + 4 stars + last 4; ID number 4 + 10 stars + 4
     wang = make_id("19850312", "001")
-    assert first["Name"] == "王01" and first["Gender"] == "Male" and first["Mobile"] == "138****0001"
+    assert first["Name"] == "王XA" and first["Gender"] == "Male" and first["Mobile"] == "138****0001"
     assert first["ID number"] == wang[:4] + "*" * 10 + wang[-4:]
     assert first["Branch"] == "3" and first["Type"] == "Full member"
     assert all(wang not in v for r in rows for v in r.values())
@@ -103,7 +108,7 @@ def test_member_list_json_reads_back_with_code_keys(many):
     assert code == 0
     rows = json.loads(out)
     assert len(rows) == N_MEMBERS
-    assert rows[1] == {"id": 2, "name": "王02", "gender": "female", "id_number": rows[1]["id_number"],
+    assert rows[1] == {"id": 2, "name": "王XB", "gender": "female", "id_number": rows[1]["id_number"],
                        "mobile": "138****0002", "type": "full", "branch_id": 3, "last_contact_on": None}
     assert "*" * 10 in rows[1]["id_number"]
     assert json.loads(many("member", "list", "--format", "json", "--branch", "4")[1]) == []
@@ -117,7 +122,7 @@ def test_csv_into_a_file_starts_with_a_bom_for_excel(many, env):  # noqa: F811
     raw = path.read_bytes()
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert [r["Name"] for r in rows] == [f"王{i:02d}" for i in range(1, N_MEMBERS + 1)]
+    assert [r["Name"] for r in rows] == [name(i) for i in range(1, N_MEMBERS + 1)]
 
 
 def test_org_list_formats_read_back(many):

@@ -48,8 +48,10 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BRANCHBOT_", "TELEGRAM_"))}
     env["PYTHONPATH"] = str(ROOT)
     env["BRANCHBOT_LANGUAGE"] = "en"
+    # stdin not a terminal (a service manager, a pipe): the clear error stays; a terminal gets the demo
+    # (tests/test_first_run.py).
     result = subprocess.run([*BRANCHBOT, "run"], text=True, capture_output=True, timeout=60,
-                            cwd=tmp_path, env=env)
+                            cwd=tmp_path, env=env, stdin=subprocess.DEVNULL)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and result.stdout == ""

@@ -169,3 +169,30 @@ async def test_a_forgotten_conversation_times_out_politely(bot_env):  # noqa: F8
     assert note.text.startswith("This conversation was closed after 1 minute without an answer.")
     [menu] = await bot_env.say(member, "王XX")
     assert menu.text == "Please choose from the menu."
+
+
+async def test_the_wizard_migration_drops_the_two_old_conversations_and_their_drafts(db, tmp_path, clock):
+    """0011: an upgraded database keeps no state of the engines the wizard replaced, and nothing else is lost."""
+    from bot.storage import Database
+    from tests.conftest import AUDIT_KEY
+
+    rows = [("conversation:member_reports", "[1,1]", '"out.destination"'),
+            ("conversation:secretary", "[2,2]", '"ss.on"'),
+            ("conversation:wizard", "[3,3]", '"mov.residence"'),
+            ("user_data", "1", '{"m_report":{"flow":"out"}}'),
+            ("user_data", "2", '{"s_draft":{"flow":"ss"},"s_find":"王"}'),
+            ("user_data", "3", '{"wizard":{"flow":"mov"}}')]
+    async with db.write("test") as tx:
+        await tx.executemany("INSERT INTO persistence (kind, key, value) VALUES (?, ?, ?)", rows)
+        await tx.execute("DELETE FROM schema_migrations WHERE version = 11")   # as before the upgrade
+    await db.close()
+    upgraded = Database(tmp_path / "branch.db", AUDIT_KEY, clock)
+    await upgraded.open()
+    try:
+        left = [tuple(r) for r in await upgraded.fetchall("SELECT kind, key, value FROM persistence ORDER BY kind, key")]
+    finally:
+        await upgraded.close()
+        await db.open()
+    assert left == [("conversation:wizard", "[3,3]", '"mov.residence"'),
+                    ("user_data", "2", '{"s_find":"王"}'),
+                    ("user_data", "3", '{"wizard":{"flow":"mov"}}')]

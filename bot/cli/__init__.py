@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 
-from bot.cli import admin, members, run, scan
+from bot.cli import admin, invite, members, roster_import, run, scan
 from bot.cli.common import EXIT_ERROR, CliError, as_cli_error, operator_tr
 from bot.i18n import N_
 
@@ -17,7 +17,9 @@ __all__ = ["COMMAND_MODULES", "CliError", "build_parser", "main"]
 # Modules that add subcommands: each defines register(subparsers) and sets `func` on its parsers.
 COMMAND_MODULES = (
     admin,      # init, org, template, audit, backup
-    members,    # import, member, invite, grant
+    roster_import,  # import
+    members,    # member, grant
+    invite,     # invite (one member or officer, the unbound members' sheet, the join link)
     run,        # run, demo
     scan,       # scan
 )

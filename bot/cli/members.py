@@ -1,10 +1,9 @@
-"""Operator commands about people: import a roster, list and show members, invite, grant roles."""
+"""Operator commands about people: list and show members, grant roles (import: roster_import.py; invites:
+bot/cli/invite.py)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 from typing import Any, Callable
 
 from bot.cli.common import CliError, command, display_width, operator_tr, pad, parse_code, session
@@ -13,10 +12,7 @@ from bot.domain.codes import ContactLevel, Gender, MemberType, Role
 from bot.domain.phone import mask_mobile
 from bot.i18n import N_, Translator
 from bot.services import admin as admin_svc
-from bot.services import importing
 from bot.services.context import OPERATOR
-
-MAX_ERRORS_SHOWN = 200
 
 
 def mask_id_number(value: str | None) -> str:
@@ -24,71 +20,6 @@ def mask_id_number(value: str | None) -> str:
     if not value:
         return "—"
     return value[:4] + "*" * max(len(value) - 8, 0) + value[-4:]
-
-
-# --- import -------------------------------------------------------------------------------------------
-
-class ProgressLine:
-    """`\\r导入 3200/10000` on stderr, only when stderr is a terminal (cheap: called every few hundred rows)."""
-
-    def __init__(self, tr: Translator, stream: Any = None):
-        self.tr = tr
-        self.stream = stream or sys.stderr
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.shown = False
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        text = (self.tr.gettext(N_("Importing {done}/{total}"), done=done, total=total) if total
-                else self.tr.gettext(N_("Importing {done}"), done=done))
-        self.stream.write("\r" + text)
-        self.stream.flush()
-        self.shown = True
-
-    def end(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-@command
-async def cmd_import(args: argparse.Namespace) -> int:
-    async with session(args) as ctx:
-        tr = ctx.tr
-        path = Path(args.file)
-        if not path.is_file():
-            raise CliError(tr.gettext(N_("No such file: {path}"), path=str(path)))
-        progress = ProgressLine(tr)
-        try:
-            report = await importing.import_roster(ctx.svc, OPERATOR, path, args.branch, good_only=args.good_only,
-                                                   progress=progress)
-        finally:
-            progress.end()
-    for err in report.errors[:MAX_ERRORS_SHOWN]:
-        reason = err.error.localized(tr)
-        if err.header:
-            print(tr.gettext(N_("Row {row}, {column}: {reason}"), row=err.row, column=err.header, reason=reason))
-        else:
-            print(tr.gettext(N_("Row {row}: {reason}"), row=err.row, reason=reason))
-    if len(report.errors) > MAX_ERRORS_SHOWN:
-        print(tr.gettext(N_("… and {n} more errors"), n=len(report.errors) - MAX_ERRORS_SHOWN))
-    if report.ignored_columns:
-        print(tr.gettext(N_("Columns left out (not roster columns): {columns}"),
-                         columns="、".join(report.ignored_columns)))
-    good = report.rows - report.bad_rows
-    print(tr.gettext(N_("Read {rows} rows: {good} good, {bad} with errors."), rows=report.rows, good=good,
-                     bad=report.bad_rows))
-    if report.written:
-        print(tr.gettext(N_("Imported {n} members into {branch} (id {id})."), n=report.imported,
-                         branch=report.branch_name, id=report.branch_id))
-        return 0
-    if report.errors and not args.good_only:
-        print(tr.gettext(N_("Nothing was written: correct the rows above, or run again with --good-only to import"
-                            " the {good} good rows."), good=good))
-        return 1
-    print(tr.gettext(N_("Nothing was imported: the file has no good member rows.")))
-    return 1 if report.errors else 0
 
 
 # --- members ------------------------------------------------------------------------------------------
@@ -121,11 +52,16 @@ ALL_PAGE_SIZE = 500   # rows fetched per query when printing everything
 @command
 async def cmd_member_list(args: argparse.Namespace) -> int:
     async with session(args) as ctx:
+        if args.unbound:
+            return await _unbound_list(ctx, args)
         tr = ctx.tr
         everything = wants_everything(args)
         page_no = args.page or 1
         size = ALL_PAGE_SIZE if everything else admin_svc.PAGE_SIZE
         page = await admin_svc.list_members(ctx.svc, OPERATOR, args.branch, page_no, page_size=size)
+        if not page.rows and page.total:
+            raise CliError(tr.gettext(N_("There is no page {page}: pages 1–{pages} ({total} members)"),
+                                      page=page_no, pages=page.pages, total=page.total))
         if not page.rows and args.format == "table":
             print(tr.gettext(N_("No members")))
             return 0
@@ -145,6 +81,32 @@ async def cmd_member_list(args: argparse.Namespace) -> int:
                              total=page.total))
             if page.pages > 1 and args.page is None:
                 print(tr.gettext(N_("--page N for another page, --all for every row")))
+    return 0
+
+
+async def _unbound_list(ctx: Any, args: argparse.Namespace) -> int:
+    """Who is still missing: one branch's unbound members (a page), or every branch's count."""
+    from bot.services import invites as invite_svc
+
+    tr = ctx.tr
+    if args.branch is None:
+        for b in await invite_svc.bindings(ctx.svc, OPERATOR):
+            print(tr.gettext(N_("{branch} (id {id}): connected to the bot {bound}/{total}"), branch=b.branch_name,
+                             id=b.branch_id, bound=b.bound, total=b.total))
+        return 0
+    count = await invite_svc.binding(ctx.svc, OPERATOR, args.branch)
+    page = await invite_svc.unbound_page(ctx.svc, OPERATOR, args.branch, (args.page or 1) - 1)
+    widths = (6, 12, 20)
+    if page.items:
+        heads = (tr.gettext(N_("ID")), tr.gettext(N_("Name")), tr.gettext(N_("ID number")))
+        print("  ".join(pad(h, w) for h, w in zip(heads, widths)).rstrip())
+    for line in page.items:
+        print("  ".join(pad(c, w) for c, w in zip((str(line.id), line.name, line.masked_id), widths)).rstrip())
+    print(tr.gettext(N_("{branch}: connected to the bot {bound}/{total}"), branch=count.branch_name,
+                     bound=count.bound, total=count.total))
+    if page.pages > 1:
+        print(tr.gettext(N_("Page {page} of {pages} ({total} members)"), page=page.page + 1, pages=page.pages,
+                         total=page.total))
     return 0
 
 
@@ -200,35 +162,7 @@ async def cmd_member_show(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- invites and roles --------------------------------------------------------------------------------
-
-@command
-async def cmd_invite(args: argparse.Namespace) -> int:
-    async with session(args) as ctx:
-        tr = ctx.tr
-        username = (args.bot_username or ctx.settings.bot_username or "").strip().lstrip("@")
-        if not username:
-            raise CliError(tr.gettext(N_("The bot's username is not set: set BRANCHBOT_BOT_USERNAME or pass"
-                                         " --bot-username")))
-        if (args.member is None) == (args.role is None):
-            raise CliError(tr.gettext(N_("Give either --member ID or --role ROLE --org ID")))
-        role = parse_code(Role, args.role, tr) if args.role else None
-        if role is not None and args.org is None:
-            raise CliError(tr.gettext(N_("A role invite names the organization (--org)")))
-        invite = await admin_svc.create_invite(ctx.svc, OPERATOR, member_id=args.member, role=role,
-                                               org_id=args.org, days=args.days)
-        until = tr.datetime(invite.expires_at, tz=ctx.svc.clock.tz)
-        if invite.member_id is not None:
-            view = await admin_svc.show_member(ctx.svc, OPERATOR, invite.member_id)
-            print(tr.gettext(N_("One-time invite for member {name} (id {id}), valid until {until}:"),
-                             name=view.member.name, id=invite.member_id, until=until))
-        else:
-            org = await admin_svc.get_org(ctx.svc, invite.org_id)
-            print(tr.gettext(N_("One-time invite for the role {role} over {org} (id {id}), valid until {until}:"),
-                             role=role.label(tr), org=org.name, id=org.id, until=until))
-        print(f"https://t.me/{username}?start={invite.code}")
-    return 0
-
+# --- roles --------------------------------------------------------------------------------------------
 
 @command
 async def cmd_grant(args: argparse.Namespace) -> int:
@@ -256,34 +190,21 @@ def _positive(text: str) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add the people subcommands (import, member, invite, grant) to the `branchbot` parser."""
+    """Add `member` and `grant` to the `branchbot` parser (import: roster_import.py; invite: invite.py)."""
     h = operator_tr().gettext
-    p = sub.add_parser("import", help=h(N_("import a 支部党员名册 (.xlsx or .csv) into a branch")))
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--branch", type=int, required=True, metavar="ID", help=h(N_("the branch the members belong to")))
-    p.add_argument("--good-only", action="store_true",
-                   help=h(N_("import the good rows even if other rows have errors")))
-    p.set_defaults(func=cmd_import)
-
     member = sub.add_parser("member", help=h(N_("look members up")))
     member_sub = member.add_subparsers(dest="member_command", required=True)
     p = member_sub.add_parser("list", help=h(N_("list members (a page at a time on a terminal, every row into a "
                                                 "pipe or a file)")))
     p.add_argument("--branch", type=int, metavar="ID", help=h(N_("only this branch (default: every branch)")))
     p.add_argument("--page", type=_positive, default=None, metavar="N", help=h(N_("print page N (20 rows)")))
+    p.add_argument("--unbound", action="store_true",
+                   help=h(N_("only the members not yet connected to the bot (without --branch: each branch's count)")))
     add_list_options(p, h)
     p.set_defaults(func=cmd_member_list)
     p = member_sub.add_parser("show", help=h(N_("one member's record (ID number masked)")))
     p.add_argument("id", type=int, metavar="ID")
     p.set_defaults(func=cmd_member_show)
-
-    p = sub.add_parser("invite", help=h(N_("a one-time invite link for a member or an officer")))
-    p.add_argument("--member", type=int, metavar="ID")
-    p.add_argument("--role", choices=[r.value for r in Role])
-    p.add_argument("--org", type=int, metavar="ID")
-    p.add_argument("--days", type=_positive, default=7, metavar="N", help=h(N_("days the invite stays valid")))
-    p.add_argument("--bot-username", metavar="NAME", help=h(N_("the bot's Telegram username")))
-    p.set_defaults(func=cmd_invite)
 
     p = sub.add_parser("grant", help=h(N_("grant (or --revoke) a role over an organization")))
     p.add_argument("tg_id", type=int, metavar="TG_ID")

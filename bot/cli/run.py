@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import logging
 import re
+import sys
 from typing import Any
 from urllib.parse import urlparse
 
@@ -28,6 +29,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     tr = translator(settings.default_language)
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
     if not token:
+        if _interactive() and not args.webhook:
+            # The README's first command on a fresh machine: show the bot answering rather than exit 2.
+            print(tr.gettext(N_("No bot token (TELEGRAM_BOT_TOKEN) is set, so this is the demo: the bot runs against"
+                                " a built-in Telegram emulator on a fictional branch. With a token from @BotFather "
+                                "the same command serves real Telegram.")), flush=True)
+            return _demo(None, "member")
         raise CliError(tr.gettext(N_("No bot token: create a bot with @BotFather in Telegram, then set "
                                      "TELEGRAM_BOT_TOKEN (in the environment or .env); or try “branchbot demo”, "
                                      "which needs no token.")))
@@ -83,13 +90,25 @@ def _webhook_options(args: argparse.Namespace, settings: Settings, tr: Any) -> d
     }
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def _interactive() -> bool:
+    """Someone at a terminal (not a service manager, a pipe or a test runner's captured stdin)."""
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _demo(language: str | None, persona: str) -> int:
     from bot.demo import run_demo
 
     try:
-        return asyncio.run(run_demo(language=args.lang, persona=args.as_persona))
+        return asyncio.run(run_demo(language=language, persona=persona))
     except KeyboardInterrupt:
         return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    return _demo(args.lang, args.as_persona)
 
 
 def register(sub: Any) -> None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from telegram.ext import Application, BaseHandler
 
-from bot.handlers import commands_menu, flows, onboarding, profile, reminders_settings, secretary_members, secretary_search
+from bot.handlers import (
+    commands_menu, flows, invites, onboarding, profile, reminders_settings, secretary_members, secretary_search,
+)
 from bot.runtime import app_state
 
 # Each module defines register(app); the order is the order their handlers are tried in group 0.
 CORE_MODULES = (onboarding, profile, commands_menu)
-FEATURE_MODULES = (secretary_members, secretary_search, flows, reminders_settings)
+FEATURE_MODULES = (secretary_members, secretary_search, invites, flows, reminders_settings)
 
 
 def register_all(app: Application) -> None:

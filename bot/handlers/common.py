@@ -16,6 +16,7 @@ Callback data (≤ 64 bytes, build it with `markup.cb()`, read it with `markup.p
     s:   officers' screens and flows (s:menu, lists, cards; flows start with s:go:<flow>[:<id>] and answer
          with s:f:<flow>:<step>:<value>)
     r:   reminders
+    j:   invites and joining (bot.handlers.invites; the flows of bot.handlers.flows.invites answer on s:f: and jw:)
 Callback data is untrusted input: whatever id it carries, the service re-checks the caller.
 
 Handlers: decorate with `@private_only`, `@member_required`, `@officer_required` or `@with_ctx`;

@@ -27,6 +27,8 @@ from bot.storage import users as user_repo
 GUARD_GROUP = -100
 # Deep-link payloads are at most 64 characters of A-Z a-z 0-9 _ -.
 INVITE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# A branch's join link (/start join_<code>) starts the join flow (bot.handlers.flows.invites), not an invite.
+JOIN_START = filters.Regex(r"^/start(@\w+)?\s+join_")
 
 
 # ---- the private-chat guard (group -100) -----------------------------------------------------------
@@ -217,7 +219,7 @@ async def stray_message(update: Update, context: Context, ctx: HandlerCtx) -> No
 
 
 def register(app: Application) -> None:
-    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("start", start, filters=~JOIN_START))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("lang", lang_command))
     app.add_handler(CallbackQueryHandler(lang_chosen, pattern=r"^c:lang:"))

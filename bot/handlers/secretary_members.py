@@ -22,6 +22,7 @@ from bot.handlers.common import MENU, Context, HandlerCtx, edit_or_reply, office
 from bot.handlers.labels import date_text, field
 from bot.handlers.markup import cb, esc, int_part, nav_row, parse_cb, short
 from bot.i18n import N_
+from bot.services import invites as invite_svc   # issue 15: 已绑定 32/50 in the menu
 from bot.services import roster
 
 FIND_KEY = "s_find"
@@ -39,7 +40,7 @@ def menu_rows(ctx: HandlerCtx) -> list[list[tuple[str, str]]]:
         [(_("📝 Log a search attempt"), "s:go:ss"), (_("🤝 Contact regained"), "s:go:rg")],
         [(_("🗓 Attendance"), "s:go:at"), (_("💴 Dues"), "s:go:du")],
         [(_("📤 Transfer out"), "s:go:tr"), (_("📥 Record a 回执"), "s:go:rc")],
-        [(_("👤 Responsible officer"), "s:go:of")],
+        [(_("👤 Responsible officer"), "s:go:of"), (_("📨 Invite members"), "j:menu")],
         [(_("« Main menu"), MENU)],
     ]
 
@@ -55,7 +56,11 @@ def branch_menu(ctx: HandlerCtx) -> tuple[str, list[list[tuple[str, str]]]]:
 
 
 async def show_menu(update: Update, ctx: HandlerCtx) -> None:
-    await edit_or_reply(update, ctx, *branch_menu(ctx))
+    text, rows = branch_menu(ctx)
+    counts = await invite_svc.bindings(ctx.services, ctx.actor)   # issue 15: 已绑定 32/50, who is still missing
+    bound = ctx._("Connected to the bot: {bound}/{total}", bound=sum(c.bound for c in counts),
+                  total=sum(c.total for c in counts))
+    await edit_or_reply(update, ctx, text + "\n" + bound, rows)
 
 
 @officer_required

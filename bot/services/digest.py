@@ -18,6 +18,7 @@ from bot.services.context import SCHEDULER, Actor, Services
 from bot.services.scan.batch import Contacts, Recipient
 from bot.services.scan.messages import esc
 from bot.services.scan.settings import all_effective_settings
+from bot.storage import invites as invite_repo
 from bot.storage import outbox as outbox_repo
 from bot.storage import scan_repo
 
@@ -36,6 +37,7 @@ T_MORE = N_("… and {n} more")
 T_OVERDUE = N_("Overdue: {transfers} transfers without receipt, {cases} cases without a recent search attempt, "
                "{removals} removals due")
 T_DEADLINES = N_("Campaign deadlines in the next seven days: {n}")
+T_NOT_BOUND = N_("Not yet connected to the bot: {missing} of {total} members")
 T_BRANCHES = N_("By branch:")
 T_BRANCH_LINE = N_("{org}: {ok} in contact, {ooc} out of contact, {lost} lost, {crossed} crossed this week, "
                    "{overdue} overdue")
@@ -50,6 +52,8 @@ class BranchStats:
     cases: int = 0
     removals: int = 0
     deadlines: int = 0
+    members: int = 0          # active members, and how many of them are bound to a Telegram account (issue 15)
+    bound: int = 0
 
     def add(self, other: "BranchStats") -> None:
         for level, n in other.levels.items():
@@ -59,6 +63,8 @@ class BranchStats:
         self.cases += other.cases
         self.removals += other.removals
         self.deadlines += other.deadlines
+        self.members += other.members
+        self.bound += other.bound
 
     @property
     def overdue(self) -> int:
@@ -107,6 +113,8 @@ async def branch_stats(db: Any, org_ids: Sequence[int], today: date, settings: d
             f"SELECT org_id, COUNT(*) FROM campaign_deadlines WHERE done_on IS NULL AND due_on >= ? AND due_on <= ?"
             f"{dscope} GROUP BY 1", (today.isoformat(), (today + timedelta(days=7)).isoformat(), *dparams)):
         stats[o].deadlines = n
+    for oid, (bound, total) in (await invite_repo.binding_counts(db, ids)).items():
+        stats[oid].bound, stats[oid].members = bound, total
     return stats
 
 
@@ -121,6 +129,7 @@ def render_branch(locale: str, org_name: str, today: date, s: BranchStats) -> st
         out.append(tr.gettext(T_MORE, n=s.crossed - len(s.crossed_names)))
     out.append(tr.gettext(T_OVERDUE, transfers=s.transfers, cases=s.cases, removals=s.removals))
     out.append(tr.gettext(T_DEADLINES, n=s.deadlines))
+    out.append(tr.gettext(T_NOT_BOUND, missing=s.members - s.bound, total=s.members))
     return "\n".join(out)
 
 
@@ -133,7 +142,8 @@ def render_committee(locale: str, org_name: str, today: date, branches: list[tup
            tr.gettext(T_IN_CONTACT, n=total.levels.get(0, 0)), tr.gettext(T_OUT_OF_CONTROL, n=total.levels.get(1, 0)),
            tr.gettext(T_LOST, n=total.levels.get(2, 0)), tr.gettext(T_CROSSED, n=total.crossed),
            tr.gettext(T_OVERDUE, transfers=total.transfers, cases=total.cases, removals=total.removals),
-           tr.gettext(T_DEADLINES, n=total.deadlines)]
+           tr.gettext(T_DEADLINES, n=total.deadlines),
+           tr.gettext(T_NOT_BOUND, missing=total.members - total.bound, total=total.members)]
     ranked = sorted(branches, key=lambda b: (-(b[1].overdue + b[1].levels.get(2, 0) + b[1].crossed), b[0]))
     if ranked:
         out += ["", tr.gettext(T_BRANCHES)]

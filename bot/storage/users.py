@@ -110,12 +110,14 @@ async def redeem_invite(tx: Tx, tg_id: int, code: str) -> dict[str, Any]:
     if await recent_failures(tx, tg_id, tx.now) >= MAX_FAILURES:
         raise DomainError(N_("Too many wrong invite codes: please wait a quarter of an hour and try again"),
                           field="throttled")
-    row = await tx.fetchone("SELECT member_id, role, org_id, expires_at, used_at FROM invites WHERE code_hash = ?",
-                            (hash_code(code),))
-    if row is None or row["used_at"] is not None or row["expires_at"] <= tx.now_iso:
+    row = await tx.fetchone("SELECT member_id, role, org_id, expires_at, used_at, revoked_at FROM invites"
+                            " WHERE code_hash = ?", (hash_code(code),))
+    if row is None or row["used_at"] is not None or row["expires_at"] <= tx.now_iso or row["revoked_at"]:
         await tx.execute("INSERT INTO invite_failures (tg_id, at) VALUES (?, ?)", (tg_id, tx.now_iso))
         await tx.audit("invite", None, "failed", None, {"tg_id": tg_id})
         reason = N_("This invite has already been used") if row is not None and row["used_at"] else (
+            N_("This invite was replaced by a newer one: ask your branch secretary for it") if row is not None
+            and row["revoked_at"] else
             N_("This invite has expired: ask your branch secretary for a new one") if row is not None
             else N_("This invite code is not valid"))
         raise DomainError(reason, field="invite")

@@ -58,6 +58,11 @@ def preset_by(accept: Callable[[HandlerCtx, Draft, Any], Awaitable[None]]) -> Ca
     return start_with
 
 
+def given_pick(key: str, prompt: str, items: Any, accept: Any) -> Step:
+    """A PICK step that the start button may answer instead (the flow's start_with=preset_by(accept))."""
+    return Step(key, PICK, prompt, items=items, accept=accept, skip_if=given_at_start)
+
+
 preset_member = preset_by(accept_member)
 
 
@@ -67,5 +72,5 @@ def member_step(default_level: ContactLevel | None = None) -> Step:
     async def items(ctx: HandlerCtx, d: Draft, query: str | None, page: int) -> Listing:
         return await pick_member_items(ctx, d, query, default_level=default_level)
 
-    return Step("member_id", PICK, N_("Which member? Type the name (or a part of it), or tap below."), items=items,
-                accept=accept_member, skip_if=given_at_start)
+    return given_pick("member_id", N_("Which member? Type the name (or a part of it), or tap below."), items,
+                      accept_member)

@@ -14,7 +14,7 @@ from bot.domain.phone import normalise_mobile
 from bot.handlers.common import HandlerCtx
 from bot.handlers.flows.common import OFFICER_HOME, filtered, member_rows, menu_button
 from bot.handlers.flows.pick import (
-    PICK_LIMIT, accept_member, given_at_start, member_items, member_step, preset_by, preset_member,
+    PICK_LIMIT, accept_member, given_pick, member_items, member_step, preset_by, preset_member,
 )
 from bot.handlers.labels import date_text, field, line
 from bot.handlers.markup import esc, short
@@ -200,8 +200,7 @@ RECEIPT_FLOW = Flow(
     code="rc", title=N_("回执 received"), home=OFFICER_HOME, command="receipt",
     command_help=N_("Record a transfer's 回执"), start_with=preset_by(accept_transfer),
     aliases={"date": "on", "receipt_on": "on"},
-    steps=(Step("transfer_id", PICK, N_("Which transfer?"), items=transfer_items, accept=accept_transfer,
-                skip_if=given_at_start),
+    steps=(given_pick("transfer_id", N_("Which transfer?"), transfer_items, accept_transfer),
            Step("on", DATE, N_("When did the 回执 come back? Tap Today, or type a date."), parse=_receipt_date),
            Step("note", TEXT, N_("A note, or Skip:"), optional=True, max_len=500, multiline=True)),
     summary=lambda ctx, d: [line(ctx, N_("Member"), d.get("member_name")),
@@ -249,8 +248,7 @@ OFFICER_FLOW = Flow(
     code="of", title=N_("Responsible officer (指定专人)"), home=OFFICER_HOME, command="officer",
     command_help=N_("Set a flow member's responsible officer"), start_with=preset_by(accept_flow_member),
     aliases={"member": "member_id", "officer": "officer_id"},
-    steps=(Step("member_id", PICK, N_("Which flow member?"), items=flow_member_items, accept=accept_flow_member,
-                skip_if=given_at_start),
+    steps=(given_pick("member_id", N_("Which flow member?"), flow_member_items, accept_flow_member),
            Step("officer_id", PICK, N_("Which member of the branch will be responsible?"), items=officer_items,
                 accept=accept_officer)),
     summary=lambda ctx, d: [line(ctx, N_("Flow member"), d.get("member_name")),
