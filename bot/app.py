@@ -21,17 +21,21 @@ from zoneinfo import ZoneInfo
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
 from bot import reminders as reminder_jobs
 from bot.clock import Clock
 from bot.config import Settings
-from bot.handlers import commands_menu, register_all
+from bot.handlers import callback_answers, commands_menu, register_all
 from bot.handlers.common import translator_for_update
 from bot.handlers.persistence import SqlitePersistence
 from bot.runtime import AppState, BranchApplication, app_state
 from bot.services.context import Services
+from bot.storage import applied_updates
+from bot.storage.applied_updates import ReplayGuard
 from bot.storage.db import Database
+from bot.telegram_retry import DEFAULT_POLICY, RetryingRequest, RetryPolicy
 
 __all__ = ["AppState", "app_state", "build_application", "configure_logging", "shutdown", "startup"]
 
@@ -61,11 +65,17 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
     PTB starts one task per update in arrival order; each takes its user's lock, and asyncio
     locks are FIFO, so a user's second tap waits for the first to finish. Locks exist only while
     a user has updates in flight (reference counted), so the table stays as small as the load.
+
+    Each update is handled inside `applied_updates.handling(update_id)`, and one that was applied
+    before a crash and is delivered again is not applied twice (bot.storage.applied_updates).
     """
 
-    def __init__(self, max_concurrent_updates: int = 256):
+    def __init__(self, max_concurrent_updates: int = 256, guard: ReplayGuard | None = None,
+                 clock: Clock | None = None):
         super().__init__(max_concurrent_updates)
         self._locks: dict[Any, list[Any]] = {}  # key -> [Lock, users in flight]
+        self.guard, self.clock = guard, clock
+        self.replays_skipped = 0
 
     @staticmethod
     def _key(update: object) -> Any:
@@ -77,9 +87,14 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
         return None
 
     async def do_process_update(self, update: object, coroutine: Any) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        with applied_updates.handling(update_id), callback_answers.per_update():
+            await self._in_order(update, coroutine)
+
+    async def _in_order(self, update: object, coroutine: Any) -> None:
         key = self._key(update)
         if key is None:
-            await coroutine
+            await self._unless_applied(update, coroutine)
             return
         entry = self._locks.get(key)
         if entry is None:
@@ -87,14 +102,34 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
         entry[1] += 1
         try:
             async with entry[0]:
-                await coroutine
+                await self._unless_applied(update, coroutine)
         finally:
             entry[1] -= 1
             if entry[1] == 0:
                 self._locks.pop(key, None)
 
+    def in_flight(self, user_id: int) -> bool:
+        """Whether an update of this user is being handled or waits its turn (tests wait on this)."""
+        return ("user", user_id) in self._locks
+
+    async def _unless_applied(self, update: object, coroutine: Any) -> None:
+        if self.guard is not None and isinstance(update, Update) and \
+                await self.guard.already_applied(update.update_id):
+            coroutine.close()   # never awaited: PTB's handling of this update does not run
+            self.replays_skipped += 1
+            log.info("update %s was applied before the restart: not applied again", update.update_id)
+            # the button's spinner stops (nothing else to say: the change is in the register)
+            await callback_answers.ensure_answered(update)
+            return
+        try:
+            await coroutine
+        finally:
+            # every path, errors included: a press nobody answered still stops its spinner
+            await callback_answers.ensure_answered(update)
+
     async def initialize(self) -> None:
-        return None
+        if self.guard is not None and self.clock is not None:
+            await self.guard.load(self.clock.now())
 
     async def shutdown(self) -> None:
         return None
@@ -126,8 +161,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         tr = await translator_for_update(update, context)
         if update.callback_query is not None:
             try:
-                await update.callback_query.answer()
-            except Exception:  # already answered, or too late: the apology below still goes out
+                await callback_answers.answer_once(update.callback_query)   # unless the handler did
+            except Exception:  # too late: the apology below still goes out
                 pass
         await context.bot.send_message(
             update.effective_chat.id,
@@ -136,11 +171,37 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("could not send the apology for update %s: %s", update_id, type(second).__name__)
 
 
+MENU_RETRY_SECONDS = (30.0, 120.0, 600.0)   # re-publishing the menus in the background after a failed start
+
+
 async def startup(app: Application, *, reminders: bool = True) -> None:
-    """post_init: publish the command menus, then start the reminders."""
-    await commands_menu.publish_all(app)
+    """post_init: publish the command menus, then start the reminders.
+
+    A Bot API that fails here never stops the bot: each call is retried by RetryingRequest, and menus
+    still unpublished after that are published again in the background (the bot serves meanwhile:
+    the menus are a convenience nothing else depends on)."""
+    if not await _publish_menus(app, commands_menu.publish_all):
+        app.create_task(_publish_menus_later(app, commands_menu.publish_all), name="menus-retry")
     if reminders:
         await reminder_jobs.start_reminders(app)
+
+
+async def _publish_menus(app: Application, publish: Any) -> bool:
+    try:
+        await publish(app)
+    except TelegramError as exc:
+        log.warning("the command menus could not be published (%s): the bot serves without them for now",
+                    type(exc).__name__)
+        return False
+    return True
+
+
+async def _publish_menus_later(app: Application, publish: Any) -> None:
+    for delay in MENU_RETRY_SECONDS:
+        await asyncio.sleep(delay)
+        if await _publish_menus(app, publish):
+            log.info("the command menus are published")
+            return
 
 
 async def shutdown(app: Application) -> None:
@@ -159,9 +220,11 @@ def file_url_for(base_url: str) -> str:
 def build_application(settings: Settings, db: Database, clock: Clock, *, token: str,
                       base_url: str | None = None, base_file_url: str | None = None,
                       rate_limiter: bool = True, persistence_interval: float = 1.0,
-                      max_concurrent_updates: int | None = None) -> Application:
+                      max_concurrent_updates: int | None = None,
+                      retry_policy: RetryPolicy = DEFAULT_POLICY) -> Application:
     """The bot, ready for `initialize()` / `run_polling()`. `db` may still be unopened (it must be
-    open before `initialize()`, which loads the persisted conversations)."""
+    open before `initialize()`, which loads the persisted conversations). Every Bot API call goes
+    through `RetryingRequest` (bot.telegram_retry): a 502 or a refused connection is retried safely."""
     quiet_libraries()
     state = AppState(settings=settings, services=Services(db=db, clock=clock))
     persistence = SqlitePersistence(db, update_interval=persistence_interval, on_error=state.errors.append)
@@ -181,18 +244,12 @@ def build_application(settings: Settings, db: Database, clock: Clock, *, token: 
         # trip to it takes ~0.25 s, so 30 x 0.25 ≈ 8 in flight already reach Telegram's limit; more
         # would only queue, and every open connection costs httpcore a check per request
         # (bench/updates_bench.py). A slower link can raise it: BRANCHBOT_CONCURRENT_UPDATES.
-        .concurrent_updates(PerUserOrderedProcessor(in_flight))
-        .http_version("1.1")
-        .get_updates_http_version("1.1")
+        .concurrent_updates(PerUserOrderedProcessor(in_flight, ReplayGuard(db), clock))
         # the updates in flight plus the outbox sender and the scheduler's own calls
-        .connection_pool_size(in_flight + 8)
-        .connect_timeout(10.0)
-        .read_timeout(15.0)
-        .write_timeout(30.0)
-        .pool_timeout(10.0)
-        .get_updates_connect_timeout(10.0)
-        .get_updates_read_timeout(15.0)
-        .get_updates_pool_timeout(10.0)
+        .request(RetryingRequest(connection_pool_size=in_flight + 8, connect_timeout=10.0, read_timeout=15.0,
+                                 write_timeout=30.0, pool_timeout=10.0, http_version="1.1", policy=retry_policy))
+        .get_updates_request(RetryingRequest(connection_pool_size=1, connect_timeout=10.0, read_timeout=15.0,
+                                             pool_timeout=10.0, http_version="1.1", policy=retry_policy))
         .post_init(startup)
         .post_stop(shutdown)
     )

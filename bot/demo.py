@@ -5,6 +5,10 @@ Lines typed are sent as the current persona (a member, 陈XX, or the branch secr
 (`[1] 外出流动  [2] 返回`); `#2` presses button 2 of the last message shown; `/contact` shares the
 persona's phone number; `/quit` (or end of input) leaves. Works without a TTY: it reads stdin
 line by line, so a script (or a test) can drive it.
+
+It shows what a phone would: a message the bot changes in place is marked ✎ (the phone shows no new
+message), the answer to a pressed button as a toast (💬, a note that fades) or an alert (⚠️, a box to
+close with OK), a document as its file name and size.
 """
 
 from __future__ import annotations
@@ -65,7 +69,12 @@ class Terminal:
         _ = self.tr.gettext
         mark = "✎ " if message.event == "edited" else ""
         who = "" if recipient == self.user.id else _("(to {name}) ", name=self.names.get(recipient, recipient))
-        body = message.body or (_("[file {name}]", name=message.document_name) if message.document_name else "")
+        body = message.body
+        if message.document_name:
+            # a phone shows the file (name and size) with the caption under it
+            size = file_size(len(message.document or b""))
+            body = "📎 " + _("[file {name}, {size}]", name=message.document_name, size=size) + (
+                "\n" + body if body else "")
         lines = body.splitlines() or [""]
         self.say(f"  🤖 {who}{mark}{lines[0]}")
         for line in lines[1:]:
@@ -85,6 +94,17 @@ class Terminal:
                     label = button["text"] if isinstance(button, dict) else str(button)
                     parts.append(f"[{n}] {label}")
                 self.say("     " + "  ".join(parts))
+
+    def show_answer(self, query_id: str) -> None:
+        """The callback answer as the phone shows it: an alert box, a toast, or nothing (no text)."""
+        record = self.emu.state.callbacks.get(query_id)
+        answer = record.answer if record is not None else None
+        if not answer or not answer.get("text"):
+            return
+        if str(answer.get("show_alert")).lower() in ("true", "1"):
+            self.say(f"  ⚠️ {answer['text']}  " + self.tr.gettext("[OK]"))
+        else:
+            self.say(f"  💬 {answer['text']}")
 
     @staticmethod
     def _number(message: BotMessage) -> list[tuple[BotMessage, dict]]:
@@ -152,14 +172,21 @@ class Terminal:
         if "callback_data" in button:
             query_id = await self.emu.press(self.user, message, button["callback_data"])
             await self.settle()
-            record = self.emu.state.callbacks.get(query_id)
-            if record is not None and record.answer and record.answer.get("text"):
-                self.say(f"  💬 {record.answer['text']}")
+            self.show_answer(query_id)
         elif button.get("request_contact"):
             await self.emu.share_contact(self.user, phone_number=self.phones[self.persona])
         else:
             await self.emu.send_text(self.user, button["text"])
         return True
+
+
+def file_size(n: int) -> str:
+    """1234 → "1.2 KB", as a chat shows a document's size."""
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
 
 
 async def run_demo(language: str | None = None, persona: str = "member", stdin: TextIO | None = None,
@@ -214,6 +241,8 @@ async def run_demo(language: str | None = None, persona: str = "member", stdin: 
                    "/as member brings you back.", member="陈XX", secretary="李XX"))
         term.say(_("Type /start to begin. #2 presses button 2 of the last message; /contact shares your phone "
                    "number; /quit leaves."))
+        term.say(_("✎ marks a message the bot changed in place; 💬 a toast and ⚠️ an alert answering a button; "
+                   "📎 a file."))
         term.say()
 
         queue: asyncio.Queue[str | None] = asyncio.Queue()

@@ -123,7 +123,7 @@ async def build_world(db) -> World:
     await record_regained(svc, OPERATOR, w.ids["赵XX"], date(2026, 11, 20))
     async with db.write("test") as tx:
         case = await case_repo.open_case_of(tx, w.ids["王XX"])
-        await case_repo.add_step(tx, case.id, disposition.INVESTIGATED, disposition.PROPOSED, Outcome.REMOVED_LAPSED,
+        await case_repo.add_step(tx, case.id, disposition.SEARCHING, disposition.PROPOSED, Outcome.REMOVED_LAPSED,
                                  True, PROPOSAL, "test", date(2026, 11, 25), step=disposition.S_PROPOSAL)
         await case_repo.set_state(tx, case.id, disposition.PROPOSED, Outcome.REMOVED_LAPSED)
     return w

@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from bot.cli.common import CliError, check_database_file, command, db_path, operator_tr, parse_code, session
+from bot.cli.listing import Column, RowWriter, add_list_options
 from bot.config import Settings
 from bot.domain.codes import OrgCategory, OrgLevel
-from bot.i18n import N_, translator
+from bot.i18n import N_, Translator, translator
 from bot.services import admin as admin_svc
 from bot.services.context import OPERATOR
 
@@ -47,15 +48,37 @@ async def cmd_init(args: argparse.Namespace) -> int:
 
 # --- org ----------------------------------------------------------------------------------------------
 
+def category_choices(tr: Translator) -> str:
+    """The nine 党组织类别 with their codes, one a line (what a missing --category error shows)."""
+    def line(m: OrgCategory) -> str:
+        label = m.label(tr)
+        return f"  {m.code} {m.mark} {m.value:<20} {m.zh}" + (f"  ({label})" if label != m.zh else "")
+
+    return "\n".join(line(m) for m in OrgCategory)
+
+
 @command
 async def cmd_org_add(args: argparse.Namespace) -> int:
     async with session(args) as ctx:
-        level = parse_code(OrgLevel, args.level, ctx.tr)
-        category = parse_code(OrgCategory, args.category, ctx.tr)
+        tr = ctx.tr
+        if not args.category:
+            raise CliError(tr.gettext(N_("Give the 党组织类别 with --category, by its code or key:")) + "\n"
+                           + category_choices(tr))
+        level = parse_code(OrgLevel, args.level, tr)
+        category = parse_code(OrgCategory, args.category, tr)
         org_id = await admin_svc.add_org(ctx.svc, OPERATOR, args.name, level, category, args.parent)
-        print(ctx.tr.gettext(N_("Organization {id} added: {name} ({level})"), id=org_id, name=args.name.strip(),
-                             level=level.label(ctx.tr)))
+        print(tr.gettext(N_("Organization {id} added: {name} ({level})"), id=org_id, name=args.name.strip(),
+                         level=level.label(tr)))
     return 0
+
+
+def org_columns(tr: Translator) -> list[Column]:
+    def label(enum: Any) -> Callable[[Any], str]:
+        return lambda v: enum(v).label(tr)
+
+    return [Column("id", N_("ID"), 6), Column("name", N_("Name"), 24), Column("level", N_("Level"), 16, label(OrgLevel)),
+            Column("category", N_("Category"), 16, label(OrgCategory)), Column("parent_id", N_("Above"), 6),
+            Column("depth", N_("Depth"), 6), Column("members", N_("Member count"), 6)]
 
 
 @command
@@ -63,6 +86,14 @@ async def cmd_org_list(args: argparse.Namespace) -> int:
     async with session(args) as ctx:
         tr = ctx.tr
         nodes = await admin_svc.org_tree(ctx.svc, OPERATOR)
+        if args.format != "table":
+            # Flat rows for a spreadsheet or a script; the tree is in parent_id and depth.
+            with RowWriter(args.format, org_columns(tr), tr) as out:
+                for node in nodes:
+                    o = node.org
+                    out.row({"id": o.id, "name": o.name, "level": o.level.value, "category": o.category.value,
+                             "parent_id": o.parent_id, "depth": node.depth, "members": node.members})
+            return 0
         if not nodes:
             print(tr.gettext(N_("No organizations yet: add one with “branchbot org add”")))
             return 0
@@ -154,13 +185,15 @@ def register(sub: Any) -> None:
     org_sub = org.add_subparsers(dest="org_command", required=True)
     p = org_sub.add_parser("add", help=h(N_("add an organization")))
     p.add_argument("name", metavar="NAME")
-    p.add_argument("--level", required=True, choices=[m.value for m in OrgLevel])
-    p.add_argument("--category", required=True, metavar="CATEGORY",
+    p.add_argument("--level", default=OrgLevel.BRANCH.value, choices=[m.value for m in OrgLevel],
+                   help=h(N_("its place in the tree (default: branch)")))
+    p.add_argument("--category", metavar="CATEGORY",
                    help=h(N_("党组织类别: a key ({keys}) or its code 1–9"),
                           keys=", ".join(m.value for m in OrgCategory)))
     p.add_argument("--parent", type=int, metavar="ID", help=h(N_("the id of the organization above it")))
     p.set_defaults(func=cmd_org_add)
     p = org_sub.add_parser("list", help=h(N_("print the organization tree")))
+    add_list_options(p, h)
     p.set_defaults(func=cmd_org_list)
 
     tpl = sub.add_parser("template", help=h(N_("write a blank form")))

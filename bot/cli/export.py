@@ -55,7 +55,7 @@ async def cmd_export(args: argparse.Namespace) -> int:
         req = FormRequest(form=spec.name, org_id=args.org, as_of=_date(args.as_of, today, tr) or today,
                           fmt=args.format or spec.default_format, member_ids=tuple(args.member or ()),
                           variant=args.variant, since=_date(args.since, today, tr), preparer=args.preparer or "",
-                          phone=args.phone or "")
+                          phone=args.phone or "", by_branch=args.by_branch)
         progress = ProgressLine(tr, T_PROGRESS, T_PROGRESS_NO_TOTAL)
         target = Path(args.output) if args.output else None
         if target is None:
@@ -87,5 +87,7 @@ def register(sub: Any) -> None:
     p.add_argument("--variant", metavar="V", help=h(N_("a variant of the form (see --list)")))
     p.add_argument("--preparer", metavar="NAME", help=h(N_("the 填表人 printed in the footer")))
     p.add_argument("--phone", metavar="PHONE", help=h(N_("the 填表人's 联系电话")))
+    p.add_argument("--by-branch", action="store_true",
+                   help=h(N_("summary tables: the per-branch table first (the csv is that table)")))
     p.add_argument("-o", "--output", metavar="FILE", help=h(N_("where to write (default: the official file name)")))
     p.set_defaults(func=cmd_export)

@@ -4,13 +4,14 @@ bot/cli/invite.py)."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, Callable
 
 from bot.cli import common
 from bot.cli.common import CliError, command, display_width, operator_tr, pad, parse_code, session
-from bot.domain.codes import ContactLevel, Role
+from bot.cli.listing import Column, RowWriter, add_list_options, wants_everything
+from bot.domain.codes import ContactLevel, Gender, MemberType, Role
 from bot.domain.phone import mask_mobile
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.services import admin as admin_svc
 from bot.services.context import OPERATOR
 
@@ -24,34 +25,63 @@ def mask_id_number(value: str | None) -> str:
 
 # --- members ------------------------------------------------------------------------------------------
 
-@command
-async def cmd_member_list(args: argparse.Namespace) -> int:
+def member_columns(tr: Translator) -> list[Column]:
+    """The member list's columns; JSON keeps the code keys, the table and csv show labels."""
+    def label(enum: Any) -> Callable[[Any], str]:
+        return lambda v: enum(v).label(tr) if v else "—"
+
+    return [Column("id", N_("ID"), 6), Column("name", N_("Name"), 12), Column("gender", N_("Gender"), 6, label(Gender)),
+            Column("id_number", N_("ID number"), 20), Column("mobile", N_("Mobile"), 13),
+            Column("type", N_("Type"), 10, label(MemberType)), Column("branch_id", N_("Branch"), 6),
+            Column("last_contact_on", N_("Last contact"), 12)]
+
+
+def member_json(row: Any) -> dict[str, Any]:
+    """One member as the list prints it (masked: never a whole ID number or mobile)."""
     from bot.storage.members import member_from_row
 
+    m = member_from_row(row)
+    return {"id": m.id, "name": m.name, "gender": m.gender.value if m.gender else None,
+            "id_number": mask_id_number(m.id_number) if m.id_number else None,
+            "mobile": mask_mobile(m.mobile) if m.mobile else None, "type": m.member_type.value,
+            "branch_id": m.branch_id, "last_contact_on": row["last_contact_on"]}
+
+
+ALL_PAGE_SIZE = 500   # rows fetched per query when printing everything
+
+
+@command
+async def cmd_member_list(args: argparse.Namespace) -> int:
     async with session(args) as ctx:
         if args.unbound:
             return await _unbound_list(ctx, args)
         tr = ctx.tr
-        page = await admin_svc.list_members(ctx.svc, OPERATOR, args.branch, args.page)
+        everything = wants_everything(args)
+        page_no = args.page or 1
+        size = ALL_PAGE_SIZE if everything else admin_svc.PAGE_SIZE
+        page = await admin_svc.list_members(ctx.svc, OPERATOR, args.branch, page_no, page_size=size)
         if not page.rows and page.total:
             raise CliError(tr.gettext(N_("There is no page {page}: pages 1–{pages} ({total} members)"),
-                                      page=args.page, pages=page.pages, total=page.total))
-        if not page.rows:
+                                      page=page_no, pages=page.pages, total=page.total))
+        if not page.rows and args.format == "table":
             print(tr.gettext(N_("No members")))
             return 0
-        widths = (6, 12, 6, 20, 13, 10, 12)
-        heads = (tr.gettext(N_("ID")), tr.gettext(N_("Name")), tr.gettext(N_("Gender")),
-                 tr.gettext(N_("ID number")), tr.gettext(N_("Mobile")), tr.gettext(N_("Type")),
-                 tr.gettext(N_("Last contact")))
-        print("  ".join(pad(h, w) for h, w in zip(heads, widths)).rstrip())
-        for row in page.rows:
-            m = member_from_row(row)
-            cells = (str(m.id), m.name, m.gender.label(tr) if m.gender else "—", mask_id_number(m.id_number),
-                     mask_mobile(m.mobile) if m.mobile else "—", m.member_type.label(tr),
-                     row["last_contact_on"] or "—")
-            print("  ".join(pad(c, w) for c, w in zip(cells, widths)).rstrip())
-        print(tr.gettext(N_("Page {page} of {pages} ({total} members)"), page=page.page, pages=page.pages,
-                         total=page.total))
+        with RowWriter(args.format, member_columns(tr), tr) as out:
+            while True:
+                for row in page.rows:
+                    out.row(member_json(row))
+                if not everything or page.page >= page.pages:
+                    break
+                page = await admin_svc.list_members(ctx.svc, OPERATOR, args.branch, page.page + 1, page_size=size)
+        if args.format != "table":
+            return 0
+        if everything:
+            print(tr.gettext(N_("{total} members"), total=page.total))
+        else:
+            print(tr.gettext(N_("Page {page} of {pages} ({total} members)"), page=page.page, pages=page.pages,
+                             total=page.total))
+            if page.pages > 1 and args.page is None:
+                print(tr.gettext(N_("--page N for another page, --all for every row")))
     return 0
 
 
@@ -66,7 +96,7 @@ async def _unbound_list(ctx: Any, args: argparse.Namespace) -> int:
                              id=b.branch_id, bound=b.bound, total=b.total))
         return 0
     count = await invite_svc.binding(ctx.svc, OPERATOR, args.branch)
-    page = await invite_svc.unbound_page(ctx.svc, OPERATOR, args.branch, args.page - 1)
+    page = await invite_svc.unbound_page(ctx.svc, OPERATOR, args.branch, (args.page or 1) - 1)
     widths = (6, 12, 20)
     if page.items:
         heads = (tr.gettext(N_("ID")), tr.gettext(N_("Name")), tr.gettext(N_("ID number")))
@@ -100,7 +130,7 @@ async def cmd_member_show(args: argparse.Namespace) -> int:
 
         level = ContactLevel.by_code(row["contact_level"])
         lines = [
-            (N_("Member"), f"{m.id}"),
+            (N_("Member number"), f"{m.id}"),
             (N_("Name"), m.name),
             (N_("Gender"), code(m.gender)),
             (N_("Ethnicity"), m.ethnicity or "—"),
@@ -165,11 +195,13 @@ def register(sub: Any) -> None:
     h = operator_tr().gettext
     member = sub.add_parser("member", help=h(N_("look members up")))
     member_sub = member.add_subparsers(dest="member_command", required=True)
-    p = member_sub.add_parser("list", help=h(N_("list members, a page at a time")))
-    p.add_argument("--branch", type=int, metavar="ID")
-    p.add_argument("--page", type=_positive, default=1, metavar="N")
+    p = member_sub.add_parser("list", help=h(N_("list members (a page at a time on a terminal, every row into a "
+                                                "pipe or a file)")))
+    p.add_argument("--branch", type=int, metavar="ID", help=h(N_("only this branch (default: every branch)")))
+    p.add_argument("--page", type=_positive, default=None, metavar="N", help=h(N_("print page N (20 rows)")))
     p.add_argument("--unbound", action="store_true",
                    help=h(N_("only the members not yet connected to the bot (without --branch: each branch's count)")))
+    add_list_options(p, h)
     p.set_defaults(func=cmd_member_list)
     p = member_sub.add_parser("show", help=h(N_("one member's record (ID number masked)")))
     p.add_argument("id", type=int, metavar="ID")

@@ -27,7 +27,7 @@ FIELD_LABELS = {"birth_date": N_("Birth date"), "id_number": N_("ID number"), "g
 
 
 class ProgressLine(common.ProgressLine):
-    """`\\r导入 3200/10000` on stderr, only when stderr is a terminal (cheap: called every few hundred rows)."""
+    """`\\r导入 3200/10000` on stderr, only when stderr is a terminal."""
 
     def __init__(self, tr: Translator, stream: Any = None):
         super().__init__(tr, N_("Importing {done}/{total}"), N_("Importing {done}"), stream)

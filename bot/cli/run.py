@@ -19,6 +19,9 @@ from bot.config import Settings
 from bot.i18n import N_, translator
 
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# PTB's own start-up calls (getMe, deleteWebhook/setWebhook) are retried this many times, on top of the
+# request layer's retries of each call (bot.telegram_retry): about a minute of a Bot API outage at start.
+BOOTSTRAP_RETRIES = 20
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -50,10 +53,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         app = build_application(settings, db, clock, token=token, base_url=settings.telegram_api_base_url,
                                 base_file_url=settings.telegram_api_file_url)
         if webhook is None:
-            app.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+            app.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False, bootstrap_retries=BOOTSTRAP_RETRIES)
         else:
             try:
-                app.run_webhook(close_loop=False, allowed_updates=Update.ALL_TYPES, **webhook)
+                app.run_webhook(close_loop=False, allowed_updates=Update.ALL_TYPES, bootstrap_retries=BOOTSTRAP_RETRIES,
+                                **webhook)
             except RuntimeError as exc:
                 if "webhooks" in str(exc):
                     raise CliError(tr.gettext(N_("Webhook mode needs the webhooks extra: pip install "

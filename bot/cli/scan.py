@@ -118,7 +118,8 @@ def register(sub: Any) -> None:
     """Add `scan` to the `branchbot` parser."""
     h = operator_tr().gettext
     p = sub.add_parser("scan", help=h(N_("run the contact scan once and print what it flags")))
-    p.add_argument("--now", help=h(N_("act as if it were this date and time (ISO, branch timezone if naive)")))
+    p.add_argument("--now", metavar="DATETIME",
+                   help=h(N_("act as if it were this date and time (ISO, branch timezone if naive)")))
     p.add_argument("--dry-run", action="store_true", help=h(N_("compute everything, write nothing")))
     p.add_argument("--json", action="store_true", help=h(N_("one JSON object per member flagged")))
     p.set_defaults(func=scan_command)

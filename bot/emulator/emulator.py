@@ -244,6 +244,12 @@ class Emulator(UserActions):
         (retry_after), "502" (Bad Gateway) or "timeout" (hang `delay` s, then work)."""
         self.faults.add(kind, count, method, retry_after, delay)
 
+    def inject_faults_at_random(self, kind: str = "502", probability: float = 0.1, *, seed: int = 0,
+                                methods: list[str] | None = None, exclude: list[str] = ()) -> None:
+        """Make `probability` of the calls (of `methods`, or all but `exclude`) fail with `kind`, drawn
+        from a generator seeded with `seed`; probability 0 stops it. Count-based faults fire first."""
+        self.faults.at_random(kind, probability, seed=seed, methods=methods, exclude=exclude)
+
     @property
     def faults_fired(self) -> list[FiredFault]:
         return list(self.faults.fired)

@@ -8,7 +8,8 @@ then carried out anyway, as a slow Telegram would).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, field
 
 KINDS = ("429", "502", "timeout")
 
@@ -31,10 +32,43 @@ class FiredFault:
     method: str
 
 
+@dataclass
+class RandomFaults:
+    """A share of all calls (or of some methods) fails, drawn from a seeded generator: a flaky Bot API."""
+
+    kind: str
+    probability: float
+    rng: random.Random
+    methods: frozenset[str] | None = None     # lower-case; None: every method
+    exclude: frozenset[str] = field(default_factory=frozenset)
+    retry_after: int = 1
+    delay: float = 30.0
+
+    def draw(self, method: str) -> Fault | None:
+        low = method.lower()
+        if low in self.exclude or (self.methods is not None and low not in self.methods):
+            return None
+        if self.rng.random() >= self.probability:
+            return None
+        return Fault(self.kind, 1, low, self.retry_after, self.delay)
+
+
 class FaultInjector:
     def __init__(self) -> None:
         self.queue: list[Fault] = []
         self.fired: list[FiredFault] = []
+        self.random: RandomFaults | None = None
+
+    def at_random(self, kind: str, probability: float, *, seed: int = 0, methods: list[str] | None = None,
+                  exclude: list[str] = (), retry_after: int = 1, delay: float = 30.0) -> RandomFaults:
+        """From now on each call (of `methods`, or any but `exclude`) fails with `probability`; 0 stops it."""
+        if str(kind) not in KINDS:
+            raise ValueError(f"fault kind must be one of {KINDS}, not {kind!r}")
+        self.random = RandomFaults(str(kind), probability, random.Random(seed),
+                                   frozenset(m.lower() for m in methods) if methods is not None else None,
+                                   frozenset(m.lower() for m in exclude), retry_after, delay) \
+            if probability > 0 else None
+        return self.random
 
     def add(self, kind: str, count: int = 1, method: str | None = None,
             retry_after: int = 1, delay: float = 30.0) -> Fault:
@@ -53,10 +87,16 @@ class FaultInjector:
                 if fault.count == 0:
                     self.queue.remove(fault)
                 return fault
+        if self.random is not None:
+            fault = self.random.draw(method)
+            if fault is not None:
+                self.fired.append(FiredFault(fault.kind, method))
+                return fault
         return None
 
     def clear(self) -> None:
         self.queue.clear()
+        self.random = None
 
 
 BAD_GATEWAY_HTML = (

@@ -26,7 +26,7 @@ from bot.i18n import N_
 
 @dataclass(frozen=True)
 class Column:
-    path: tuple[str, ...]       # header labels, top row first; path[-1] is the column's own label
+    path: tuple[str | None, ...]   # header labels, top row first (None: the one above reaches down)
     width: float = 10.0         # in Excel character units
     number: bool = False        # counts: centred, never wrapped
     csv: str | None = None      # the csv header when the leaf label is ambiguous (附件6: 党龄1年至5年)
@@ -100,27 +100,36 @@ class Table:
 def header_cells(columns: Sequence[Column]) -> list[HeaderCell]:
     """The header grid: one cell per (level, run of neighbouring columns with the same path prefix).
 
-    A column's last label spans down to the bottom header row; a shared prefix spans across.
+    A column's last label spans down to the bottom header row; a shared prefix spans across. A None in a
+    path means "the label above reaches down here" (附件7's 管理情况 over two rows, 统计表 A–X's group
+    labels above the row of letters).
     """
     depth = max(len(c.path) for c in columns)
+
+    def bottom(c: Column, level: int) -> int:
+        if level == len(c.path) - 1:
+            return depth - 1
+        while level + 1 < len(c.path) - 1 and c.path[level + 1] is None:
+            level += 1
+        return level
+
     out: list[HeaderCell] = []
     for level in range(depth):
         start = 0
         while start < len(columns):
             c = columns[start]
-            if level >= len(c.path):
+            if level >= len(c.path) or c.path[level] is None:
                 start += 1
                 continue
-            key = (c.path[:level + 1], level == len(c.path) - 1)
+            key = (c.path[:level + 1], level == len(c.path) - 1, bottom(c, level))
             end = start
-            while end + 1 < len(columns):
+            while end + 1 < len(columns) and c.path[level] != "":     # an empty label never merges
                 n = columns[end + 1]
-                if level < len(n.path) and (n.path[:level + 1], level == len(n.path) - 1) == key:
+                if level < len(n.path) and (n.path[:level + 1], level == len(n.path) - 1, bottom(n, level)) == key:
                     end += 1
                 else:
                     break
-            last_row = depth - 1 if key[1] else level
-            out.append(HeaderCell(c.path[level], level, start, last_row, end))
+            out.append(HeaderCell(c.path[level], level, start, key[2], end))
             start = end + 1
     return out
 

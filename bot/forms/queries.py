@@ -28,7 +28,8 @@ SUBTREE = "WITH RECURSIVE sub(id) AS (SELECT :org UNION ALL SELECT o.id FROM org
 PAGE = 2000
 
 MEMBER_COLUMNS = ("m.id, m.branch_id, m.name, m.record, m.active, m.is_flow, m.last_contact_on, m.last_meeting_on,"
-                  " m.last_dues_on, m.created_at")
+                  " m.last_dues_on, m.created_at,"
+                  " COALESCE((SELECT l.level FROM contact_levels l WHERE l.member_id = m.id), 0) AS contact_level")
 
 
 class Reader:

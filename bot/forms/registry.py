@@ -1,5 +1,7 @@
-"""What a form is to the bot and the CLI: one FormSpec per official form, named as the CLI names them, the
-request (FormRequest) and the resolved scope. The list of forms is `bot.forms.catalog` (written out there). A spec's `build` receives a read-only `queries.Reader`, the request and the resolved scope (the
+"""The forms the bot and the CLI can fill: one FormSpec per official form, named as the CLI names them.
+
+A form module registers its spec at import; `catalog()` imports every module listed in FORM_MODULES
+(the summary tables add theirs to that tuple). A spec's `build` receives a read-only `queries.Reader`, the request and the resolved scope (the
 organization node and every node under it, from one recursive query) and returns a FormDocument whose
 rows may be a lazy iterator over that reader; `bot.forms.output` writes it. Builders are synchronous:
 the export use case runs build + write in a worker thread, off the bot's event loop.
@@ -7,6 +9,7 @@ the export use case runs build + write in a worker thread, off the bot's event l
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
@@ -15,6 +18,18 @@ from bot.domain.errors import DomainError
 from bot.i18n import N_
 
 REGISTER, PER_MEMBER, SUMMARY = "register", "per_member", "summary"
+
+FORM_MODULES = (
+    "bot.forms.registers.roster",
+    "bot.forms.registers.flow",
+    "bot.forms.registers.lost_registers",
+    "bot.forms.registers.receipts",
+    "bot.forms.records.member_card",
+    "bot.forms.records.search_record",
+    "bot.forms.records.case_record",
+    "bot.forms.summary.forms",          # lost-summary, disposition-summary, disposition-stats (issue 11)
+)
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -70,9 +85,30 @@ class FormSpec:
         return self.formats[0]
 
 
+_FORMS: dict[str, FormSpec] = {}
+
+
 def register(spec: FormSpec) -> FormSpec:
-    """Declare a form (kept for the form modules' `SPEC = register(FormSpec(...))`): the list of forms
-    is `bot.forms.catalog.FORMS`, written out there."""
+    _FORMS[spec.name] = spec
+    return spec
+
+
+def catalog() -> list[FormSpec]:
+    """Every registered form, by number (imports the form modules on first use)."""
+    for module in FORM_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    return sorted(_FORMS.values(), key=lambda s: s.number)
+
+
+def get(name: str) -> FormSpec:
+    catalog()
+    spec = _FORMS.get(name)
+    if spec is None:
+        raise DomainError(N_("No form called “{name}”: see “branchbot export --list”"), field="form", name=name[:40])
     return spec
 
 

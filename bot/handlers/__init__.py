@@ -10,12 +10,13 @@ from telegram.ext import Application, BaseHandler
 
 from bot.handlers import (
     cases, commands_menu, flows, invites, onboarding, profile, reminders_settings, secretary_members, secretary_search,
+    stats,
 )
 from bot.runtime import app_state
 
 # Each module defines register(app); the order is the order their handlers are tried in group 0.
 CORE_MODULES = (onboarding, profile, commands_menu)
-FEATURE_MODULES = (secretary_members, secretary_search, invites, flows, reminders_settings, cases)
+FEATURE_MODULES = (secretary_members, secretary_search, invites, flows, reminders_settings, cases, stats)
 
 
 def register_all(app: Application) -> None:

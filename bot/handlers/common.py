@@ -44,7 +44,8 @@ from bot.runtime import AppState, app_state
 from bot.config import Settings
 from bot.domain.codes import OFFICER_ROLES, ReportKind
 from bot.domain.errors import DomainError
-from bot.handlers import commands_menu
+from bot.handlers import callback_answers, commands_menu
+from bot.handlers.edits import edit_unless_same
 from bot.handlers.markup import as_markup, cb, esc
 from bot.i18n import N_, Translator, resolve_locale, translator
 from bot.services.context import Actor, Services, actor_with_prefs
@@ -278,12 +279,13 @@ async def send_menu(update: Update, ctx: HandlerCtx, text: str | None = None, *,
 # ---- answering -------------------------------------------------------------------------------------
 
 async def answer(update: Update, ctx: HandlerCtx, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer the callback query once (no-op for messages or when already answered)."""
+    """Answer the callback query once (no-op for messages or when already answered, by any context
+    of this update: see bot.handlers.callback_answers)."""
     query = update.callback_query
     if query is None or ctx.answered:
         return
     ctx.answered = True
-    await query.answer(text=text, show_alert=alert)
+    await callback_answers.answer_once(query, text, alert=alert)
 
 
 async def reply(update: Update, ctx: HandlerCtx, text: str, keyboard: Any = None) -> Message:
@@ -300,7 +302,8 @@ _EDIT_FALLBACK = ("message can't be edited", "message to edit not found", "there
 async def edit_or_reply(update: Update, ctx: HandlerCtx, text: str, keyboard: Any = None, *,
                         answer_text: str | None = None) -> Message | bool:
     """Edit the message whose button was pressed (or reply when there is none or it cannot be
-    edited). "Message is not modified" is not an error. Always answers the callback query."""
+    edited). An edit that would change nothing is not made (bot.handlers.edits). Always answers the
+    callback query."""
     query = update.callback_query
     if query is None:
         return await reply(update, ctx, text, keyboard)
@@ -309,7 +312,7 @@ async def edit_or_reply(update: Update, ctx: HandlerCtx, text: str, keyboard: An
     message = query.message
     if isinstance(message, Message) and (markup is None or isinstance(markup, InlineKeyboardMarkup)):
         try:
-            return await query.edit_message_text(text, reply_markup=markup)
+            return await edit_unless_same(message, text, markup)
         except BadRequest as exc:
             reason = str(exc).lower()
             if "not modified" in reason:

@@ -19,6 +19,11 @@ Limits: at most `rate` messages in any sliding second overall (Telegram: about 3
 per second per chat, enforced here (PTB's AIORateLimiter has no per-private-chat limit). A 429 pauses
 every send for its retry_after and retries; 5xx, network errors and timeouts back off exponentially;
 403 marks the user blocked and tells their secretary once; 400 fails the message for good.
+
+The retry mechanism is shared with every other Bot API call (bot.telegram_retry): the bot's request
+layer already repeats, within a few seconds, what provably never reached Telegram (a 502, a refused
+connection); this loop uses the same classification and backoff for what is left, over minutes, and
+also repeats timeouts (the at-least-once window above), which the request layer never does for a send.
 """
 
 from __future__ import annotations
@@ -35,13 +40,14 @@ from typing import Any, Awaitable, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.error import RetryAfter, TelegramError
 
 from bot.clock import utc_iso
 from bot.i18n import DEFAULT_LOCALE
 from bot.services.context import Services
 from bot.services.scan.checkin import note_blocked
 from bot.storage import outbox as outbox_repo
+from bot.telegram_retry import BLOCKED, PERMANENT, RETRY_AFTER, Backoff, classify
 
 log = logging.getLogger("bot.reminders.sender")
 
@@ -126,7 +132,8 @@ class Sender:
         self.services, self.bot, self.default_locale = services, bot, default_locale
         self.per_chat_interval, self.max_inflight, self.max_tries = per_chat_interval, max_inflight, max_tries
         self.backoff_base, self.backoff_max, self.release_after = backoff_base, backoff_max, release_after
-        self.poll_interval, self.sleep, self.time_fn, self.hook, self.jitter = poll_interval, sleep, time_fn, hook, jitter
+        self.poll_interval, self.sleep, self.time_fn, self.hook = poll_interval, sleep, time_fn, hook
+        self.backoff = Backoff(backoff_base, backoff_max, jitter)
         self.limiter = SlidingWindowLimiter(rate, period, time_fn, sleep)
         self.stats = SendStats()
         self._chat_next: dict[int, float] = {}
@@ -225,9 +232,6 @@ class Sender:
             cutoff = self.time_fn()
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > cutoff}
 
-    def _backoff(self, tries: int) -> float:
-        return min(self.backoff_max, self.backoff_base * 2 ** (tries - 1)) * self.jitter()
-
     async def _write(self, fn: Callable, *args: Any) -> Any:
         async def op() -> Any:
             async with self.services.db.write("sender") as tx:
@@ -251,24 +255,27 @@ class Sender:
                 message = await self.bot.send_message(
                     chat_id=chat_id, text=payload["text"], parse_mode=payload.get("parse_mode", ParseMode.HTML),
                     reply_markup=reply_markup(payload.get("buttons") or []))
-            except RetryAfter as exc:
-                seconds = retry_after_seconds(exc)
-                self._paused_until = max(self._paused_until, self.time_fn() + seconds)
-                self.stats.retried_429 += 1
-                await self._write(outbox_repo.note_error, outbox_id, f"429 retry after {seconds:g}s")
-                continue
-            except Forbidden as exc:
-                await self._write(outbox_repo.mark_chat_blocked, chat_id, f"403 {exc.message}")
-                self.stats.blocked += 1
-                await _to_the_end(note_blocked(self.services, chat_id, self.default_locale))
-                self.kick()
-                return
-            except (BadRequest, ChatMigrated, InvalidToken) as exc:
-                log.error("outbox %s to %s failed for good: %s", outbox_id, chat_id, exc)
-                await self._write(outbox_repo.mark_failed, outbox_id, f"{type(exc).__name__}: {exc}")
-                self.stats.failed += 1
-                return
-            except TelegramError as exc:   # NetworkError (5xx), TimedOut, anything else from Telegram
+            except TelegramError as exc:   # what the request layer did not (or must not) retry itself
+                kind = classify(exc)
+                if kind == RETRY_AFTER:
+                    assert isinstance(exc, RetryAfter)
+                    seconds = retry_after_seconds(exc)
+                    self._paused_until = max(self._paused_until, self.time_fn() + seconds)
+                    self.stats.retried_429 += 1
+                    await self._write(outbox_repo.note_error, outbox_id, f"429 retry after {seconds:g}s")
+                    continue
+                if kind == BLOCKED:
+                    await self._write(outbox_repo.mark_chat_blocked, chat_id, f"403 {exc.message}")
+                    self.stats.blocked += 1
+                    await _to_the_end(note_blocked(self.services, chat_id, self.default_locale))
+                    self.kick()
+                    return
+                if kind == PERMANENT:
+                    log.error("outbox %s to %s failed for good: %s", outbox_id, chat_id, exc)
+                    await self._write(outbox_repo.mark_failed, outbox_id, f"{type(exc).__name__}: {exc}")
+                    self.stats.failed += 1
+                    return
+                # TRANSIENT: NetworkError (5xx), TimedOut, anything else from Telegram
                 tries += 1
                 if tries >= self.max_tries:
                     later = self.services.clock.now() + timedelta(seconds=self.release_after)
@@ -277,7 +284,7 @@ class Sender:
                     return
                 self.stats.retried_errors += 1
                 await self._write(outbox_repo.note_error, outbox_id, f"{type(exc).__name__}: {exc}")
-                await self.sleep(self._backoff(tries))
+                await self.sleep(self.backoff.delay(tries))
                 continue
             break
         await self._call_hook("sent", row)           # Telegram accepted it, not marked yet: the window

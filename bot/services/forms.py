@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any, Callable
 
 from bot.domain.errors import DomainError, PermissionDenied
-from bot.forms import catalog, queries
+from bot.forms import queries
 from bot.forms import registry
 from bot.forms.output import filename, write_form
 from bot.forms.registry import FormRequest, FormSpec
@@ -87,12 +87,12 @@ async def scope_members(svc: Services, actor: Actor, org_id: int, name: str | No
 
 def form(name: str) -> FormSpec:
     """The form called `name` (DomainError if there is none)."""
-    return catalog.get(name)
+    return registry.get(name)
 
 
 def forms_list() -> list[FormSpec]:
     """Every form the bot and the CLI can fill, by number."""
-    return catalog.catalog()
+    return registry.catalog()
 
 
 async def require_export(svc: Services, actor: Actor, org_id: int) -> None:
@@ -118,7 +118,7 @@ def _check_members(db: queries.Reader, scope: registry.Scope, member_ids: tuple[
 async def export_form(svc: Services, actor: Actor, req: FormRequest, target: str | Path | IO[bytes],
                       progress: Progress | None = None) -> ExportResult:
     """Fill the form for the request and write it to `target` (a path or a binary stream)."""
-    spec = catalog.get(req.form)
+    spec = registry.get(req.form)
     registry.check_request(spec, req)
     if req.as_of > svc.clock.today():
         raise DomainError(N_("{date} is in the future"), field="as_of", date=req.as_of.isoformat())

@@ -25,6 +25,7 @@ from typing import Any, AsyncIterator, Iterable, Sequence
 import aiosqlite
 
 from bot.clock import Clock, utc_iso
+from bot.storage import applied_updates
 from bot.storage import audit as audit_mod
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,7 @@ class Tx:
         """Append audit rows for several changes at once (chained in order). They are written with the
         head in one executemany just before COMMIT (`flush_audit`): a use case that audits twice pays one
         round trip to SQLite's thread for its rows and one for the head, not two of each."""
+        await applied_updates.mark_in(self)   # the Telegram update being handled, if any, commits with it
         last_id, last_hash = await self._load_head()
         key = self.db.audit_key
         rows = self._audit_rows
@@ -303,6 +305,7 @@ class Database:
                 # this every later write would fail on BEGIN ("cannot start a transaction within a transaction").
                 await self._writer.execute("ROLLBACK")
                 raise
+            applied_updates.committed(tx)
 
     @asynccontextmanager
     async def bulk(self) -> AsyncIterator[None]:

@@ -38,6 +38,7 @@ from bot.storage import Database
 from bot.storage import members as member_repo
 from bot.storage import orgs as org_repo
 from bot.storage import users as user_repo
+from bot.telegram_retry import DEFAULT_POLICY, RetryPolicy
 
 AUDIT_KEY = b"e2e-audit-key-not-secret"
 TOKEN = "5550001234:E2E-test-token-not-secret"
@@ -55,9 +56,11 @@ def fictional_id_number(birth: date, sequence: int, region: str = "110105") -> s
 class BotEnv:
     """One test's world: emulator, database, clock, the running Application, the org tree."""
 
-    def __init__(self, tmp_path: Path, *, reminders: bool = False, callback_answer_window: float = 3.0):
+    def __init__(self, tmp_path: Path, *, reminders: bool = False, callback_answer_window: float = 3.0,
+                 retry_policy: RetryPolicy = DEFAULT_POLICY):
         self.tmp_path = tmp_path
         self.reminders = reminders
+        self.retry_policy = retry_policy
         self.clock = FrozenClock(NOW)
         self.settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, BRANCHBOT_DATABASE=tmp_path / "e2e.db",
                                  BRANCHBOT_TIMEZONE="Asia/Shanghai", BRANCHBOT_LANGUAGE="zh_CN",
@@ -91,7 +94,7 @@ class BotEnv:
     async def _start_app(self) -> None:
         app = build_application(self.settings, self.db, self.clock, token=TOKEN, base_url=self.emu.base_url,
                                 base_file_url=self.emu.base_file_url, rate_limiter=False,
-                                persistence_interval=0.5)
+                                persistence_interval=0.5, retry_policy=self.retry_policy)
         for add_handlers in self._builders:
             add_handlers(app)
         await app.initialize()

@@ -29,10 +29,10 @@ MIN_SEARCH_ROWS = 5
 CHAIN = (
     (disposition.S_PROPOSAL, "支委会初步处置意见", "党支部（盖章）"),
     (disposition.S_COMMITTEE_PREREVIEW, "基层党委\n预审意见", "党委（盖章）"),
-    (disposition.S_DEPT_PREREVIEW, disposition.FORM_ROW[disposition.S_DEPT_PREREVIEW], "党委组织部门（盖章）"),
-    (disposition.S_MEETING, disposition.FORM_ROW[disposition.S_MEETING], "党支部（盖章）"),
-    (disposition.S_COMMITTEE_APPROVAL, disposition.FORM_ROW[disposition.S_COMMITTEE_APPROVAL], "党委（盖章）"),
-    (disposition.S_DEPT_APPROVAL, disposition.FORM_ROW[disposition.S_DEPT_APPROVAL], "党委组织部门（盖章）"),
+    (disposition.S_DEPT_PREREVIEW, "上一级党委组织部门对拟劝退、除名处置的预审意见", "党委组织部门（盖章）"),
+    (disposition.S_MEETING, "支部党员大会决议", "党支部（盖章）"),
+    (disposition.S_COMMITTEE_APPROVAL, "基层党委审核（审批）意见", "党委（盖章）"),
+    (disposition.S_DEPT_APPROVAL, "上一级党委组织部门对劝退、除名处置的审批意见", "党委组织部门（盖章）"),
 )
 
 

@@ -59,6 +59,13 @@ def _in(ids: Sequence[int]) -> str:
     return ",".join("?" * len(ids))
 
 
+def step_slot(step: Any) -> str | None:
+    """Which line of the 纪实表 a case step fills: its chain step's name (case_steps.step, issue 10's
+    disposition.S_*); a rejection fills the line of the step that rejected. Later rounds (a new proposal after a
+    rejection) overwrite earlier ones, as the rows are read in order: the form shows the latest round."""
+    return step["step"]
+
+
 def load_records(db: queries.Reader, member_ids: Sequence[int], scope_names: dict[int, str],
                  on: date) -> list[MemberRecord]:
     """The records of these members as known on the 填表日期, in the order given."""
@@ -103,11 +110,12 @@ def load_records(db: queries.Reader, member_ids: Sequence[int], scope_names: dic
                 rec.regained_on = date.fromisoformat(c["regained_on"]) if c["regained_on"] else None
                 rec.findings_text = c["findings_text"]
                 for s in steps[c["id"]]:           # in order: a later round's decision replaces an earlier one
-                    if not s["step"]:
-                        continue
                     outcome = Outcome(s["outcome"]) if s["outcome"] else None
-                    rec.steps[s["step"]] = StepRecord(s["step"], bool(s["approve"]), s["opinion"], outcome,
-                                                      date.fromisoformat(s["on_date"]))
+                    slot = step_slot(s)
+                    if slot is None:
+                        continue
+                    rec.steps[slot] = StepRecord(slot, bool(s["approve"]), s["opinion"], outcome,
+                                                 date.fromisoformat(s["on_date"]))
             out.append(rec)
     return out
 

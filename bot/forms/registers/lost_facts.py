@@ -107,8 +107,8 @@ def _case(rows: list[Any] | None) -> CaseFacts | None:
 STATE_ZH = {
     disposition.SEARCHING: "正在查找",
     disposition.REACHED: "已取得联系",
-    disposition.UNREACHABLE: "经多方努力确实无法取得联系",
-    disposition.INVESTIGATED: "已调查核实表现情况",
+    disposition.UNREACHABLE: "确实无法取得联系",
+    disposition.INVESTIGATED: "已调查核实表现",
     disposition.PROPOSED: "支委会已提出初步处置意见",
     disposition.PRE_REVIEWED: "基层党委已预审",
     disposition.DEPT_PRE_REVIEWED: "上级组织部门已预审",

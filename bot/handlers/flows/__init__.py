@@ -8,13 +8,13 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.handlers import commands_menu
-from bot.handlers.flows import cases, export, invites, member_reports, records, search
+from bot.handlers.flows import cases, export, invites, member_reports, records, search, summaries
 from bot.handlers.wizard import Flow, Registry
 from bot.handlers.wizard.engine import build_conversation
 
 # The order is the order of the officers' "/" menu.
 FLOWS: tuple[Flow, ...] = (*member_reports.FLOWS, *search.FLOWS, *records.FLOWS, *invites.FLOWS, *cases.FLOWS,
-                           *export.FLOWS)
+                           *summaries.FLOWS, *export.FLOWS)
 
 
 def registry() -> Registry:

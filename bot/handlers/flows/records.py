@@ -99,7 +99,7 @@ ATTENDANCE_FLOW = Flow(
                 accept=accept_present, bulk=True),
            Step("on", DATE, DATE_PROMPT),
            Step("note", TEXT, N_("The topic of the meeting, or Skip:"), optional=True, max_len=200)),
-    summary=lambda ctx, d: [line(ctx, N_("Branch"), d.get("branch_name")),
+    summary=lambda ctx, d: [line(ctx, N_("Meeting branch"), d.get("branch_name")),
                             ctx._("Present: {n} members", n=len(d.get("present") or [])),
                             field(ctx, N_("Date"), date_text(ctx, d.get("on"))), line(ctx, N_("Topic"), d.get("note"))],
     save=save_attendance)

@@ -19,6 +19,7 @@ from telegram import InputFile, Message, Update
 from telegram.error import BadRequest
 
 from bot.handlers.common import Context, HandlerCtx, edit_or_reply, reply
+from bot.handlers.edits import edit_unless_same
 from bot.handlers.markup import as_markup
 
 
@@ -45,8 +46,8 @@ class Screen:
     async def show(self, text: str, keyboard: Any = None) -> None:
         """Put `text` on the flow's message: edit it if there is one, else edit the pressed one or reply."""
         if self._message is not None:
-            try:
-                await self._message.edit_text(text, reply_markup=as_markup(keyboard))
+            try:   # a progress line that did not move is not edited again (bot.handlers.edits)
+                self._message = await edit_unless_same(self._message, text, as_markup(keyboard))
                 return
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
