@@ -28,6 +28,13 @@ class CaseFacts:
     reason: LostContactReason | None
     reason_note: str | None
     outcome: Outcome | None
+    decided_on: date | None = None
+    regained_on: date | None = None     # 经查找取得联系, as the case records it
+
+    def deceased_by(self, on: date) -> bool:
+        """确认已死亡 decided by `on`: such a member is counted in column X of 统计表 A–X, never as one who
+        cannot be reached — on the registers as in 附件6 (bot.forms.summary.sql.UNREACHABLE)."""
+        return self.outcome is Outcome.DECEASED and self.decided_on is not None and self.decided_on <= on
 
 
 @dataclass(frozen=True)
@@ -71,13 +78,20 @@ def lost_facts(db: queries.Reader, org_id: int, on: date, since: date) -> Iterat
     ids = [r["id"] for r in rows]
     events = _by_member(db, "SELECT member_id, kind, on_date FROM contact_events WHERE member_id IN ({marks})"
                         " AND on_date <= ?", ids, (on.isoformat(),))
-    cases = _by_member(db, "SELECT member_id, state, reason, reason_note, outcome FROM cases"
+    cases = _by_member(db, "SELECT member_id, state, reason, reason_note, outcome, decided_on, regained_on FROM cases"
                        " WHERE member_id IN ({marks}) AND opened_on <= ? ORDER BY id", ids, (on.isoformat(),))
     attempts = _by_member(db, "SELECT member_id, COUNT(*) AS n FROM search_attempts WHERE member_id IN ({marks})"
                           " AND on_date <= ? GROUP BY member_id", ids, (on.isoformat(),))
     for r in rows:
-        yield LostFacts(member_of(r), r["branch_id"], history_of(r, events.get(r["id"], []), on),
-                        _case(cases.get(r["id"])), attempts[r["id"]][0]["n"] if r["id"] in attempts else 0)
+        case = _case(cases.get(r["id"]))
+        history = history_of(r, events.get(r["id"], []), on)
+        if case is not None and case.regained_on is not None and case.regained_on <= on:
+            # The case's 取得联系 is contact even where no contact event carries it (a paper record entered
+            # on the case alone): 附件6 reads it the same way (bot.forms.summary.sql.UNREACHABLE).
+            history = ContactHistory.of([*history.contacts, case.regained_on], list(history.official),
+                                        history.entered_on)
+        yield LostFacts(member_of(r), r["branch_id"], history, case,
+                        attempts[r["id"]][0]["n"] if r["id"] in attempts else 0)
 
 
 def history_of(row: Any, events: list[Any], on: date) -> ContactHistory:
@@ -101,7 +115,9 @@ def _case(rows: list[Any] | None) -> CaseFacts | None:
         return None
     r = rows[-1]    # the latest episode
     return CaseFacts(r["state"], LostContactReason(r["reason"]) if r["reason"] else None, r["reason_note"],
-                     Outcome(r["outcome"]) if r["outcome"] else None)
+                     Outcome(r["outcome"]) if r["outcome"] else None,
+                     date.fromisoformat(r["decided_on"]) if r["decided_on"] else None,
+                     date.fromisoformat(r["regained_on"]) if r["regained_on"] else None)
 
 
 STATE_ZH = {

@@ -141,6 +141,8 @@ def period_start(req: FormRequest) -> date:
 def _rows(db: queries.Reader, req: FormRequest, scope: Scope, which: str) -> Iterator[Row]:
     on, since = req.as_of, period_start(req)
     for f in lost_facts(db, scope.org_id, on, since):
+        if f.case is not None and f.case.deceased_by(on):
+            continue        # 确认已死亡: column X of 统计表 A–X, on none of these registers
         if unreachable_on(f.history, on):
             if which in ("unreachable", "lost"):
                 values = _unreachable_values(f, on, scope, phone=(which == "lost"))
