@@ -8,10 +8,11 @@ through the export use case — the same path as `branchbot export roster` — a
 its own peak RSS (ru_maxrss), so building the register never counts in the figure. Prints one line per
 size and the difference of the two peaks:
 
-    roster 100000 members: 9.1 s, peak RSS 70 MB (…; bare XlsxWriter, same cells: 7.5 s)
+    roster 100000 members: 8.4 s, peak RSS 60 MB (…; bare XlsxWriter, same cells: 10.6 s)
 
-The bare figure is XlsxWriter alone writing the same number of cells, the floor on that machine at
-that moment (the machine is shared: compare the two, not the absolute figure across runs).
+The bare figure is stock XlsxWriter alone writing the same number of cells on that machine at that moment
+(the machine is shared: compare the two, not the absolute figure across runs). The export can beat it:
+its sheets write plain cells through bot/forms/xlsx_sheet.py's shorter path.
 
 Goals (issue 9): 100,000 members in ≤ 15 s; the peak at 100,000 at most ~50 MB above the one at 10,000
 (XlsxWriter's constant-memory mode and keyset-paged reads keep memory flat). All data is made up.

@@ -9,13 +9,15 @@ header rows repeated on every page, fitted to the page width, centred, page numb
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import IO, Any, Callable
 
 import xlsxwriter
 
-from bot.forms.cells import cell, clean_text, zh_date
+from bot.forms.cells import FORMULA_LEADS, cell, clean_text, zh_date
 from bot.forms.model import FormDocument, HeaderCell, Meta, Row, SheetData, Table, counted, run_checks
+from bot.forms.xlsx_sheet import RegisterSheet
 
 FONT = "宋体"
 NOTES_SHEET = "填表说明"
@@ -50,6 +52,12 @@ def text_lines(text: str, width: float) -> int:
         units = len(part) if part.isascii() else sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
         lines += max(1, -(-units // per_line))
     return lines
+
+
+# A register repeats its texts (work units, places): their line counts are worth remembering.
+line_count = functools.lru_cache(maxsize=8192)(text_lines)
+# A text whose first character is none of these, and which is printable, is its own clean_text().
+RISKY_LEADS = frozenset(FORMULA_LEADS) | {" "}
 
 
 def header_heights(cells: list[HeaderCell], widths: list[float], depth: int) -> list[float]:
@@ -103,7 +111,7 @@ def _meta_lines(table: Table, meta: Meta) -> tuple[str, str]:
 def _write_table(wb: Any, f: _Formats, sheet: SheetData, meta: Meta, counter: list[int],
                  progress: Callable[[int, int | None], None] | None, total: int | None) -> None:
     table = sheet.table
-    ws = wb.add_worksheet(table.sheet_name)
+    ws = wb.add_worksheet(table.sheet_name, worksheet_class=RegisterSheet)
     ncols, depth = len(table.columns), table.depth
     for i, c in enumerate(table.columns):
         ws.set_column(i, i, c.width)
@@ -126,28 +134,35 @@ def _write_table(wb: Any, f: _Formats, sheet: SheetData, meta: Meta, counter: li
     _write_header(ws, table.header_cells(), 2, depth, f.header, [c.width for c in table.columns])
 
     r = 2 + depth
-    # Per-column formats decided once; the loop below runs for every cell of a 100,000-line register.
-    fmts = [f.centre if (c.number or c.width <= 7) else f.text for c in table.columns]
+    # Per-column formats decided once; the loop below runs for every cell of a 100,000-line register, so
+    # it does the least it can per cell (measured by bench/export_bench.py against bare XlsxWriter).
+    data_fmts = [f.centre if (c.number or c.width <= 7) else f.text for c in table.columns]
+    label_fmts = [f.label if i < table.label_columns else fmt for i, fmt in enumerate(data_fmts)]
     widths = [c.width for c in table.columns]
-    write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
-    # A text shorter than this many characters fits on one line whatever it holds (a CJK character is two).
+    # A text no longer than these fits on one line: any text (a CJK character is two units) / ASCII text.
     sure_fit = [(w - 1) / 2 for w in widths]
+    ascii_fit = [w - 1 for w in widths]
+    write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
     for row in counted(sheet.rows, counter, progress, total):
-        label_fmt = f.label if row.kind != "data" else None
+        fmts = data_fmts if row.kind == "data" else label_fmts
         lines = 1
         for i, value in enumerate(row.values):
-            value = clean_text(value) if value.__class__ is str else cell(value)
             if value.__class__ is not str:
-                write_number(r, i, value, f.total if row.kind == "total" else f.number)
+                value = cell(value)
+                if value.__class__ is not str:
+                    write_number(r, i, value, f.total if row.kind == "total" else f.number)
+                    continue
+            if not value:
+                write_blank(r, i, None, fmts[i])
                 continue
-            if value:
-                write_string(r, i, value, label_fmt if (label_fmt and i < table.label_columns) else fmts[i])
-                # Long text wraps: the row gets the height of its tallest cell (LibreOffice keeps the
-                # default height of rows written without one).
-                if len(value) > sure_fit[i] or "\n" in value:
-                    lines = max(lines, text_lines(value, widths[i]))
-            else:
-                write_blank(r, i, None, label_fmt if (label_fmt and i < table.label_columns) else fmts[i])
+            if value[0] in RISKY_LEADS or not value.isprintable():
+                value = clean_text(value)        # the rare text that needs it: same result as for every text
+            write_string(r, i, value, fmts[i])
+            # Long text wraps: the row gets the height of its tallest cell (LibreOffice keeps the default
+            # height of rows written without one).
+            size = len(value)
+            if size > sure_fit[i] and (size > ascii_fit[i] or "\n" in value or not value.isascii()):
+                lines = max(lines, line_count(value, widths[i]))
         if lines > 1:
             ws.set_row(r, lines * LINE_HEIGHT + 2)   # the row is still the current one: not flushed yet
         r += 1
