@@ -2,10 +2,10 @@
 reminder marks and job runs.
 
 The level the scan last flagged is kept in contact_levels (member, level, since), not in members:
-flagging is an insert of narrow rows in member order, not a rewrite of the wide table. Crossings
-are found in two steps: the ids (from the members_contact / members_no_contact indexes alone), then,
-chunk by chunk inside the write transaction, the rows needed for the messages — re-checking the
-condition there, so a contact recorded in between is never flagged.
+flagging is an insert of narrow rows in member order, not a rewrite of the wide table. Crossings are
+read inside the write transaction that flags them (so a contact recorded in between is never flagged),
+from the partial indexes of migration 0012: the first scan branch by branch from members_scan_branch,
+the daily scan from the window on members_scan_contact / members_scan_new.
 """
 
 from __future__ import annotations
@@ -76,64 +76,73 @@ class Cut(NamedTuple):
     instant: str
 
 
-_LOST_COLUMNS = "m.id, m.branch_id, m.name, m.last_contact_on, m.created_at"
 _CROSSED = "(m.last_contact_on < :d{0} OR (m.last_contact_on IS NULL AND m.created_at < :i{0}))"
+# Position of the target level in crossing rows (after the _CANDIDATE_COLUMNS).
+TARGET = 10
 
 
-async def crossing_candidates(db: Tx | Database, cuts: Sequence[Cut], branch_ids: Sequence[int] | None,
-                              window: Window | None) -> list[tuple[int, int, int]]:
-    """(level, branch_id, member_id) of the scanned members who crossed a threshold above the level they
-    are flagged at: `level` is the highest threshold crossed (a member past both is told 失联 only).
-    With a window a member may come twice (in a range and changed since the last run).
-
-    Without a window: every member past the shortest threshold (the first scan), from the indexes alone.
-    With the window of the node's last run: the members whose last contact (or entry) falls between
-    that run's cutoff and today's, for each level, plus the members whose record changed since that run
-    (a contact entered with a past date, an import, a move), whatever their dates. Each is tested in
-    full, so the window only chooses what is read: the result is what the full read gives
-    (tests/test_scan_window.py), from a day's worth of members instead of the register."""
-    scope, sp = scope_sql("m.branch_id", branch_ids)
+def _target(cuts: Sequence[Cut]) -> str:
+    """The highest threshold a member has crossed (a member past both is told 失联 only), 0 for none."""
     ordered = sorted(cuts, key=lambda c: -c.level)
-    target = "CASE " + " ".join(f"WHEN {_CROSSED.format(c.level)} THEN {c.level}" for c in ordered) + " ELSE 0 END"
-    # created_at is read only for members with no contact on record: the ranges on last_contact_on are
-    # read from members_contact alone, not from 145,000 scattered table rows.
-    select = (f"SELECT {target} AS target, m.branch_id AS branch, m.id AS id, COALESCE(l.level, 0) AS level"
-              f" FROM members m LEFT JOIN contact_levels l ON l.member_id = m.id WHERE {scannable()}")
+    return "CASE " + " ".join(f"WHEN {_CROSSED.format(c.level)} THEN {c.level}" for c in ordered) + " ELSE 0 END"
+
+
+def _params(cuts: Sequence[Cut], branch_ids: Sequence[int] | None) -> tuple[str, dict[str, Any]]:
+    scope, sp = scope_sql("m.branch_id", branch_ids)
     params: dict[str, Any] = {f"d{c.level}": c.date for c in cuts} | {f"i{c.level}": c.instant for c in cuts}
     params |= {f"s{i}": v for i, v in enumerate(sp)}
     scope = scope.replace("?", "{}").format(*(f":s{i}" for i in range(len(sp)))) if sp else scope
+    return scope, params
+
+
+async def backlog_rows(tx: Tx, cuts: Sequence[Cut], branch_ids: Sequence[int] | None,
+                       after: tuple[int, int], limit: int) -> list[tuple]:
+    """The first scan's next `limit` members (after `after` = (branch_id, member_id), in that order) who
+    crossed a threshold above the level they are flagged at: the message row, then the target level.
+
+    One pass over members_scan_branch, which holds the scanned members in branch and member order with
+    their last contact: the index says who crossed, and only those rows are read from the table. Read in
+    the chunk's write transaction, so what it flags is what the register says at that moment."""
+    scope, params = _params(cuts, branch_ids)
     latest = max(cuts, key=lambda c: c.date).level      # the shortest threshold reaches the latest date
-    if window is None:
-        parts = [f"{select} AND m.last_contact_on < :d{latest}{scope}",
-                 f"{select} AND m.last_contact_on IS NULL AND m.created_at < :i{latest}{scope}"]
-        joiner = " UNION ALL "
-    else:
-        parts, joiner = [], " UNION ALL "     # a member in two parts is read twice: the caller keeps one
-        for c in cuts:
-            params[f"lo_d{c.level}"], params[f"lo_i{c.level}"] = window.cuts.get(c.level, ("", ""))
-            parts.append(f"{select} AND m.last_contact_on >= :lo_d{c.level} AND m.last_contact_on < :d{c.level}{scope}")
-            parts.append(f"{select} AND m.last_contact_on IS NULL AND m.created_at >= :lo_i{c.level}"
-                         f" AND m.created_at < :i{c.level}{scope}")
-        # INDEXED BY: inside the UNION the planner would otherwise walk a whole index to save a sort.
-        parts.append(select.replace("FROM members m", "FROM members m INDEXED BY members_updated")
-                     + f" AND m.updated_at >= :ran{scope}")
-        params["ran"] = window.ran_at
-    return await fetch_tuples(db, f"SELECT target, branch, id FROM ({joiner.join(parts)}) WHERE target > level", params)
-
-
-async def crossing_rows(tx: Tx, member_ids: Sequence[int], cut: Cut, with_users: bool) -> list[tuple]:
-    """The rows of `member_ids` that still cross `cut` below its level (in the order given, as SQLite
-    walks json_each first: no sort; the caller does not depend on it) — tested
-    again inside the write transaction, so a contact recorded since the candidates were read counts.
-
-    `with_users` adds the member's and their officer's Telegram accounts (for the check-in and the
-    officer's reminder)."""
-    columns, joins = (_CANDIDATE_COLUMNS, _CANDIDATE_FROM) if with_users else (_LOST_COLUMNS, " FROM members m")
-    joins = joins.replace(" FROM members m", " FROM json_each(?) j JOIN members m ON m.id = j.value", 1)
+    target = _target(cuts)
+    params |= {"ab": after[0], "ai": after[1], "n": limit}
     return await fetch_tuples(
-        tx, f"SELECT {columns}{joins} WHERE {scannable()}"
-        f" AND (m.last_contact_on < ? OR (m.last_contact_on IS NULL AND m.created_at < ?)) AND {_below(cut.level)}",
-        (json.dumps(list(member_ids)), cut.date, cut.instant))
+        tx, f"SELECT {_CANDIDATE_COLUMNS}, {target} AS target"
+        f" FROM members m INDEXED BY members_scan_branch LEFT JOIN contact_levels l ON l.member_id = m.id"
+        f"{_CANDIDATE_FROM.replace(' FROM members m', '')}"
+        f" WHERE {scannable()}{scope} AND (m.branch_id, m.id) > (:ab, :ai) AND {_CROSSED.format(latest)}"
+        f" AND {target} > COALESCE(l.level, 0) ORDER BY m.branch_id, m.id LIMIT :n", params)
+
+
+async def window_rows(tx: Tx, cuts: Sequence[Cut], branch_ids: Sequence[int] | None,
+                      window: Window) -> list[tuple]:
+    """The daily scan's crossings, as backlog_rows gives them (branch and member order), read from the
+    window of the node's last run: the members whose last contact (or entry) falls between that run's
+    cutoff and today's, for each level, plus the members whose record changed since that run (a contact
+    entered with a past date, an import, a move), whatever their dates. Each is tested in full, so the
+    window only chooses what is read: the result is what a full read gives (tests/test_scan_window.py),
+    from a day's worth of members instead of the register."""
+    scope, params = _params(cuts, branch_ids)
+    target = _target(cuts)
+    # The ids from the indexes alone (created_at is read only for members with no contact on record);
+    # UNION drops a member found twice (in a range and changed since the last run).
+    select = (f"SELECT {target} AS target, m.id AS id, COALESCE(l.level, 0) AS level"
+              f" FROM members m LEFT JOIN contact_levels l ON l.member_id = m.id WHERE {scannable()}")
+    parts = []
+    for c in cuts:
+        params[f"lo_d{c.level}"], params[f"lo_i{c.level}"] = window.cuts.get(c.level, ("", ""))
+        parts.append(f"{select} AND m.last_contact_on >= :lo_d{c.level} AND m.last_contact_on < :d{c.level}{scope}")
+        parts.append(f"{select} AND m.last_contact_on IS NULL AND m.created_at >= :lo_i{c.level}"
+                     f" AND m.created_at < :i{c.level}{scope}")
+    # INDEXED BY: inside the UNION the planner would otherwise walk a whole index to save a sort.
+    parts.append(select.replace("FROM members m", "FROM members m INDEXED BY members_updated")
+                 + f" AND m.updated_at >= :ran{scope}")
+    params["ran"] = window.ran_at
+    return await fetch_tuples(
+        tx, f"WITH c AS (SELECT target, id FROM ({' UNION '.join(parts)}) WHERE target > level)"
+        f" SELECT {_CANDIDATE_COLUMNS}, c.target FROM c JOIN members m ON m.id = c.id"
+        f"{_CANDIDATE_FROM.replace(' FROM members m', '')} ORDER BY m.branch_id, m.id", params)
 
 
 async def set_levels(tx: Tx, member_ids: Sequence[int], level: int, since: date) -> None:

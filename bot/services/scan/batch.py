@@ -136,6 +136,17 @@ class Batch:
             g.refs.append(ref)
             g.flags.append(flag)
 
+    def add_many(self, kind: str, org_id: int, recipients: Iterable[Recipient], header_params: dict[str, Any],
+                 items: list[Line | str], refs: list[str], flags: list[Flag | None]) -> None:
+        """`add` for a branch's lines at once (aligned lists): the scan adds 150,000 lines."""
+        for r in recipients:
+            g = self.groups.get((kind, r.tg_id, org_id))
+            if g is None:
+                g = self.groups[(kind, r.tg_id, org_id)] = _Group(r, header_params)
+            g.lines.extend(items)
+            g.refs.extend(refs)
+            g.flags.extend(flags)
+
     def single(self, key: str, chat_id: int, kind: str, text: str, buttons: list[list[dict[str, str]]] | None,
                ref: str | None, flag: Flag | None = None) -> None:
         self.singles.append((key, chat_id, kind, outbox_repo.payload_json(text, buttons), ref, flag))

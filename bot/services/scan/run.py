@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from itertools import groupby
+from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Awaitable, Callable, Iterator, Sequence
@@ -44,7 +46,7 @@ from bot.services.scan.batch import Batch, Contacts, Flag, Recipient, ScanRun, l
 from bot.services.scan.messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, check_in_payload, esc, template
 from bot.services.scan.settings import ReminderSettings, all_effective_settings
 from bot.storage import scan_repo
-from bot.storage.scan_repo import BRANCH, CREATED, ID, LAST, M_LANG, M_TG, NAME, O_LANG, O_TG, Window
+from bot.storage.scan_repo import BRANCH, CREATED, ID, LAST, M_LANG, M_TG, NAME, O_LANG, O_TG, TARGET, Window
 
 SCAN_JOB = "scan"
 WINDOW_JOB = "scan_window"     # job_runs.state: the cutoffs of the last run, per node
@@ -92,11 +94,11 @@ class DaysSince(dict):
 
 
 def _contact_line(r: Any, days_since: DaysSince, conf: ReminderSettings,
-                  to: list[Recipient]) -> tuple[Line | str, str | None, int]:
+                  locale: str | None) -> tuple[Line | str, str | None, int]:
     """The list line for a member row, their last contact (ISO) and the days since it (or since entry).
 
     For a single recipient (the usual case: one secretary) the line is rendered at once in their
-    language, a string instead of a Line to render later: the backlog has 150,000 of them."""
+    language (`locale`), a string instead of a Line to render later: the backlog has 150,000 of them."""
     last = r[LAST]
     if last:
         days = days_since[last]
@@ -105,66 +107,69 @@ def _contact_line(r: Any, days_since: DaysSince, conf: ReminderSettings,
         entered = datetime.fromisoformat(r[CREATED]).astimezone(conf.tz).date()
         days = (days_since.today - entered).days
         msgid, params = LINE_NO_CONTACT, {"name": esc(r[NAME]), "date": entered.isoformat()}
-    if len(to) == 1:
-        return template(to[0].locale, msgid).format_map(params), last, days
+    if locale is not None:
+        return template(locale, msgid).format_map(params), last, days
     return Line(msgid, params), last, days
 
 
-def _by_branch(rows: Sequence[tuple[int, int, int]]) -> dict[int, list[tuple[int, list[int]]]]:
-    """Per level, the crossing members' ids grouped by branch (branches in order, members in order)."""
-    out: dict[int, dict[int, list[int]]] = {}
-    seen: set[int] = set()
-    for level, branch, mid in rows:
-        if mid in seen:              # read twice by the window (in its range and changed since the last run)
-            continue
-        seen.add(mid)
-        per = out.get(level)
-        if per is None:
-            per = out[level] = {}
-        ids = per.get(branch)
-        if ids is None:
-            per[branch] = [mid]
-        else:
-            ids.append(mid)
-    return {lv: [(b, sorted(ids)) for b, ids in sorted(per.items())] for lv, per in out.items()}
+def _whole_branches(rows: list[tuple], size: int) -> Iterator[list[tuple]]:
+    """Rows in branch order, cut into parts of about `size` made of whole branches (a branch larger
+    than `size` is split), so each recipient gets one message per branch and kind, not one per part."""
+    start, n = 0, len(rows)
+    while start < n:
+        end = min(start + size, n)
+        if end < n and rows[end][BRANCH] == rows[end - 1][BRANCH]:
+            back, branch = end, rows[end - 1][BRANCH]
+            while back > start and rows[back - 1][BRANCH] == branch:
+                back -= 1
+            end = back if back > start else end
+        yield rows[start:end]
+        start = end
 
 
-def _chunks(branches: list[tuple[int, list[int]]], size: int) -> Iterator[list[int]]:
-    """Chunks of about `size` members made of whole branches (a branch larger than `size` is split)."""
-    part: list[int] = []
-    for _branch, ids in branches:
-        if part and len(part) + len(ids) > size:
-            yield part
-            part = []
-        for i in range(0, len(ids), size):
-            part.extend(ids[i:i + size])
-            if len(part) >= size:
-                yield part
-                part = []
-    if part:
-        yield part
+def _branches(rows: list[tuple]) -> Iterator[tuple[int, list[tuple]]]:
+    """(branch_id, its rows) of rows in branch order."""
+    for branch, group in groupby(rows, key=itemgetter(BRANCH)):
+        yield branch, list(group)
 
 
 async def _crossings(run: ScanRun, conf: ReminderSettings, today: date, branch_ids: Sequence[int] | None,
                      cuts: dict[int, scan_repo.Cut], window: Window | None) -> None:
-    """Flag the members crossing each threshold, 失联 first, chunk by chunk: each chunk holds whole
-    branches, so each recipient gets one message per branch and kind rather than one per chunk."""
-    reader = run.shared_tx if run.shared_tx is not None else run.db
-    candidates = await scan_repo.crossing_candidates(reader, list(cuts.values()), branch_ids, window)
-    grouped = _by_branch(candidates)
-    del candidates
-    steps = ((ContactLevel.LOST.code, _flag_lost, False), (ContactLevel.OUT_OF_CONTROL.code, _flag_out_of_control, True))
-    for level, handle, with_users in steps:
-        for part in _chunks(grouped.get(level, []), run.chunk):
-            async with run.tx() as tx:
-                rows = await scan_repo.crossing_rows(tx, part, cuts[level], with_users)
-                if rows:
-                    rows.sort(key=_branch_then_id)
-                    await handle(run, tx, conf, today, rows)
+    """Flag the members crossing each threshold, chunk by chunk, each chunk read in the transaction that
+    flags it. The first scan reads the backlog branch by branch (whole branches per chunk, the last one
+    read again by the next chunk when the limit cut it); a later run reads its window in one go."""
+    cut_list = list(cuts.values())
+    if window is not None:
+        async with run.tx() as tx:
+            rows = await scan_repo.window_rows(tx, cut_list, branch_ids, window)
+            for part in _whole_branches(rows, run.chunk):
+                await _flag(run, tx, conf, today, part)
+        return
+    after = (0, 0)
+    while True:
+        async with run.tx() as tx:
+            rows = await scan_repo.backlog_rows(tx, cut_list, branch_ids, after, run.chunk)
+            more = len(rows) == run.chunk
+            if more and rows[0][BRANCH] != rows[-1][BRANCH]:
+                last = rows[-1][BRANCH]
+                while rows[-1][BRANCH] == last:
+                    rows.pop()
+            if rows:
+                after = (rows[-1][BRANCH], rows[-1][ID])
+                await _flag(run, tx, conf, today, rows)
+        if not more:
+            return
 
 
-def _branch_then_id(r: tuple) -> tuple[int, int]:
-    return r[BRANCH], r[ID]
+async def _flag(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[tuple]) -> None:
+    """One chunk's crossings (branch and member order): 失联 first, then 失控."""
+    lost_code = ContactLevel.LOST.code
+    lost = [r for r in rows if r[TARGET] == lost_code]
+    if lost:
+        await _flag_lost(run, tx, conf, today, lost)
+    out_of_control = [r for r in rows if r[TARGET] != lost_code] if lost else rows
+    if out_of_control:
+        await _flag_out_of_control(run, tx, conf, today, out_of_control)
 
 
 async def _lost_writes(tx: Any, ids: list[int], today: date) -> list[tuple[int, int]]:
@@ -196,38 +201,46 @@ async def _alongside(writes: Awaitable[Any], build: Callable[[], Any], batch: Ba
     return results[0]
 
 
+def _list_items(run: ScanRun, kind: str, rows: list[tuple], to: list[Recipient], days_since: DaysSince,
+                conf: ReminderSettings, flag_detail: Callable[[Any], dict[str, Any]] | None = None
+                ) -> tuple[list[Line | str], list[str], list[Flag | None]]:
+    """One branch's list lines for `to`, their refs, and (for a sink) the flags."""
+    locale = to[0].locale if len(to) == 1 else None
+    items, flags = [], []
+    level = LEVEL_OF[kind]
+    for r in rows:
+        item, last, days = _contact_line(r, days_since, conf, locale)
+        items.append(item)
+        if run.sink is not None:
+            flags.append(run.flag(kind, r[BRANCH], member_id=r[ID], name=r[NAME], level=level,
+                                  last_contact_on=last, days_since_contact=days,
+                                  detail=flag_detail(r) if flag_detail else {}))
+    if run.sink is None:
+        run.count(kind, len(rows))
+        flags = [None] * len(rows)
+    return items, [f"member:{r[ID]}" for r in rows], flags
+
+
 async def _flag_lost(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
     ids = [r[ID] for r in rows]
-    batch, flags, header, level = Batch(today), [], {"months": conf.lost_months}, ContactLevel.LOST.value
-    responsible, add = run.contacts.responsible, batch.add
+    batch, all_flags, header = Batch(today), [], {"months": conf.lost_months}
     case_of: dict[int, int] = {}
 
     def build() -> None:
         days_since = DaysSince(today)
-        for r in rows:
-            to = responsible(r[BRANCH])
-            item, last, days = _contact_line(r, days_since, conf, to)
-            flag = None if run.sink is None else run.flag(
-                "lost", r[BRANCH], member_id=r[ID], name=r[NAME], level=level, last_contact_on=last,
-                days_since_contact=days, detail={"case_id": case_of.get(r[ID])})
-            add("lost", r[BRANCH], to, header, item, f"member:{r[ID]}", flag)
-            if flag is not None:
-                flags.append(flag)
+        for branch, group in _branches(rows):
+            to = run.contacts.responsible(branch)
+            items, refs, flags = _list_items(run, "lost", group, to, days_since, conf,
+                                             lambda r: {"case_id": case_of.get(r[ID])})
+            batch.add_many("lost", branch, to, header, items, refs, flags)
+            all_flags.extend(flags)
 
     if run.sink is None:
-        run.count("lost", len(rows))
         await _alongside(_lost_writes(tx, ids, today), build, batch)
     else:                             # the report names each member's case: open the cases first
         case_of.update((mid, cid) for cid, mid in await _lost_writes(tx, ids, today))
         build()
-    await run.finish(tx, batch, flags)
-
-
-def officer_or_responsible(run: ScanRun, r: Any) -> list[Recipient]:
-    """The member's 指定专人 if bound to the bot and not blocked, else whoever answers for the branch."""
-    if r[O_TG] is not None:
-        return [Recipient(r[O_TG], locale_of(r[O_LANG], None, run.default_locale))]
-    return run.contacts.responsible(r[BRANCH])
+    await run.finish(tx, batch, all_flags)
 
 
 async def _out_of_control_writes(tx: Any, ids: list[int], today: date) -> None:
@@ -237,30 +250,39 @@ async def _out_of_control_writes(tx: Any, ids: list[int], today: date) -> None:
 
 
 async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
-    batch, flags = Batch(today), []
-    header, level, day = {"months": conf.out_of_control_months}, ContactLevel.OUT_OF_CONTROL.value, today.isoformat()
-    add, single = batch.add, batch.single_payload
+    """Each member's 指定专人, if bound to the bot and not blocked, is told about them; the others are
+    listed to whoever answers for the branch; a bound member also gets the one-tap check-in."""
+    batch, all_flags = Batch(today), []
+    header, day, kind = {"months": conf.out_of_control_months}, today.isoformat(), "out_of_control"
+    single, default = batch.single_payload, run.default_locale
 
     def build() -> None:
         days_since = DaysSince(today)
-        for r in rows:
-            to = officer_or_responsible(run, r)
-            item, last, days = _contact_line(r, days_since, conf, to)
-            flag = None if run.sink is None else run.flag(
-                "out_of_control", r[BRANCH], member_id=r[ID], name=r[NAME], level=level, last_contact_on=last,
-                days_since_contact=days)
-            ref = f"member:{r[ID]}"
-            add("out_of_control", r[BRANCH], to, header, item, ref, flag)
-            if r[M_TG] is not None:
-                payload = check_in_payload(locale_of(r[M_LANG], None, run.default_locale), r[NAME], r[ID])
-                single(f"check_in:{r[ID]}:{day}", r[M_TG], "check_in", payload, ref, flag)
-            if flag is not None:
-                flags.append(flag)
+        for branch, group in _branches(rows):
+            to = run.contacts.responsible(branch)
+            flag_of: dict[int, Flag | None] = {}
+            plain = [r for r in group if r[O_TG] is None]
+            if plain:
+                items, refs, flags = _list_items(run, kind, plain, to, days_since, conf)
+                batch.add_many(kind, branch, to, header, items, refs, flags)
+                flag_of.update(zip((r[ID] for r in plain), flags))
+            for r in group:
+                if r[O_TG] is not None:
+                    officer = [Recipient(r[O_TG], locale_of(r[O_LANG], None, default))]
+                    items, refs, flags = _list_items(run, kind, [r], officer, days_since, conf)
+                    batch.add_many(kind, branch, officer, header, items, refs, flags)
+                    flag_of[r[ID]] = flags[0]
+                if r[M_TG] is not None:
+                    payload = check_in_payload(locale_of(r[M_LANG], None, default), r[NAME], r[ID])
+                    single(f"check_in:{r[ID]}:{day}", r[M_TG], "check_in", payload, f"member:{r[ID]}",
+                           flag_of[r[ID]])
+            all_flags.extend(flag_of[r[ID]] for r in group)
 
-    if run.sink is None:
-        run.count("out_of_control", len(rows))
     await _alongside(_out_of_control_writes(tx, [r[ID] for r in rows], today), build, batch)
-    await run.finish(tx, batch, flags)
+    await run.finish(tx, batch, all_flags)
+
+
+LEVEL_OF = {"lost": ContactLevel.LOST.value, "out_of_control": ContactLevel.OUT_OF_CONTROL.value}
 
 
 def level_cuts(today: date, conf: ReminderSettings) -> dict[int, scan_repo.Cut]:
