@@ -11,7 +11,7 @@ the daily scan from the window on members_scan_contact / members_scan_new.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from bot.clock import utc_iso
@@ -77,7 +77,10 @@ class Cut(NamedTuple):
 
 
 _CROSSED = "(m.last_contact_on < :d{0} OR (m.last_contact_on IS NULL AND m.created_at < :i{0}))"
-# Position of the target level in crossing rows (after the _CANDIDATE_COLUMNS).
+# The crossing rows: the candidate columns the messages use (created_at only where no contact is on
+# record, no officer id), then the target level. 150,000 rows: every column costs.
+_CROSSING_COLUMNS = (_CANDIDATE_COLUMNS.replace(" m.created_at,", " CASE WHEN m.last_contact_on IS NULL THEN m.created_at END,")
+                     .replace(" m.officer_id,", " NULL,"))
 TARGET = 10
 
 
@@ -108,7 +111,7 @@ async def backlog_rows(tx: Tx, cuts: Sequence[Cut], branch_ids: Sequence[int] | 
     target = _target(cuts)
     params |= {"ab": after[0], "ai": after[1], "n": limit}
     return await fetch_tuples(
-        tx, f"SELECT {_CANDIDATE_COLUMNS}, {target} AS target"
+        tx, f"SELECT {_CROSSING_COLUMNS}, {target} AS target"
         f" FROM members m INDEXED BY members_scan_branch LEFT JOIN contact_levels l ON l.member_id = m.id"
         f"{_CANDIDATE_FROM.replace(' FROM members m', '')}"
         f" WHERE {scannable()}{scope} AND (m.branch_id, m.id) > (:ab, :ai) AND {_CROSSED.format(latest)}"
@@ -141,7 +144,7 @@ async def window_rows(tx: Tx, cuts: Sequence[Cut], branch_ids: Sequence[int] | N
     params["ran"] = window.ran_at
     return await fetch_tuples(
         tx, f"WITH c AS (SELECT target, id FROM ({' UNION '.join(parts)}) WHERE target > level)"
-        f" SELECT {_CANDIDATE_COLUMNS}, c.target FROM c JOIN members m ON m.id = c.id"
+        f" SELECT {_CROSSING_COLUMNS}, c.target FROM c JOIN members m ON m.id = c.id"
         f"{_CANDIDATE_FROM.replace(' FROM members m', '')} ORDER BY m.branch_id, m.id", params)
 
 
@@ -214,17 +217,21 @@ async def idle_cases(tx: Tx, today: date, idle_days: int, branch_ids: Sequence[i
     date of the current idle period, left out when that period was already reminded (all in SQL)."""
     scope, params = scope_sql("m.branch_id", branch_ids)
     t, n = today.isoformat(), idle_days
+    # A case opened less than idle_days ago cannot be idle (its base is never before its opening): the
+    # cases the scan has just opened are left out before their attempts and marks are looked up.
+    latest_open = (today - timedelta(days=idle_days)).isoformat()
     return await tx.fetchall(
         "WITH c AS (SELECT c.id, c.member_id, c.opened_on, m.branch_id, m.name,"
         "  (SELECT MAX(s.on_date) FROM search_attempts s WHERE s.case_id = c.id) AS last_attempt"
         "  FROM cases c JOIN members m ON m.id = c.member_id"
-        f"  WHERE c.state = 'searching' AND c.closed_on IS NULL AND c.regained_on IS NULL AND m.active = 1{scope}),"
+        f"  WHERE c.state = 'searching' AND c.opened_on <= ? AND c.closed_on IS NULL AND c.regained_on IS NULL"
+        f"  AND m.active = 1{scope}),"
         " b AS (SELECT *, MAX(opened_on, COALESCE(last_attempt, '')) AS base FROM c),"
         " k AS (SELECT *, CAST((julianday(?) - julianday(base)) / ? AS INTEGER) AS periods FROM b),"
         " d AS (SELECT *, date(base, '+' || (periods * ?) || ' days') AS due FROM k WHERE periods >= 1)"
         " SELECT id, member_id, opened_on, branch_id, name, last_attempt, due FROM d"
         " WHERE NOT EXISTS (SELECT 1 FROM reminder_marks r WHERE r.key = 'case_idle:' || d.id || ':' || d.due)"
-        " ORDER BY id LIMIT ?", (*params, t, n, n, limit))
+        " ORDER BY id LIMIT ?", (latest_open, *params, t, n, n, limit))
 
 
 async def flow_due(tx: Tx, month_start: date, month: str, branch_ids: Sequence[int] | None, limit: int) -> list[Any]:

@@ -15,3 +15,9 @@ CREATE INDEX members_scan_new ON members(created_at, branch_id)
 -- gives each chunk its whole branches, and only the members past a threshold are read from the table.
 CREATE INDEX members_scan_branch ON members(branch_id, id, last_contact_on)
     WHERE active = 1 AND status_hold IS NULL;
+
+-- The scan opens tens of thousands of cases at once: each index of cases costs an insert per case. Two
+-- were the prefix of another (an index entry ends with the rowid, so (member_id) already orders by id;
+-- (state) is the head of (state, decided_on)), and kept nothing the planner could not get from the other.
+DROP INDEX IF EXISTS cases_member_latest;
+DROP INDEX IF EXISTS cases_state;
