@@ -238,6 +238,42 @@ async def test_dry_run_writes_nothing_and_predicts_the_run(world):
     assert (real.counts, real.messages) == (dry.counts, dry.messages)
 
 
+async def test_the_report_path_queues_exactly_what_the_fast_path_queues(tmp_path, clock):
+    """With a sink (the CLI's report) each line is built with its flag; without one (the scheduler) a
+    branch's lines are rendered in one go: both must queue the same messages, word for word."""
+    from bot.clock import FrozenClock
+    from bot.services.context import Services
+    from bot.storage import Database
+    from conftest import AUDIT_KEY
+
+    async def queued(with_sink: bool) -> list[tuple]:
+        own = FrozenClock(clock.now())
+        db = Database(tmp_path / f"sink-{with_sink}.db", AUDIT_KEY, own)
+        await db.open()
+        try:
+            w = await build_world(db, own)
+            await w.add_member("王XX", date(2026, 10, 1), tg=2001, lang="zh-hans")
+            await w.add_member("<b>赵</b> & co", date(2026, 3, 1))
+            await w.add_member("钱XX", None)
+            await w.add_member("孙XX", date(2026, 9, 20), tg=2002, lang="en", flow_officer=w.officer)
+            async with db.write("test") as tx:     # the officer is bound (English): told directly
+                await tx.execute("UPDATE users SET member_id = ?, lang_code = 'en' WHERE tg_id = ?",
+                                 (w.officer, OFFICER_TG))
+            async with db.write("test") as tx:     # 钱XX was entered long ago: no contact on record
+                await tx.execute("UPDATE members SET created_at = '2025-01-01T00:00:00+00:00' WHERE name = '钱XX'")
+            flags: list = []
+            await run_scan(Services(db, own), sink=flags.append if with_sink else None)
+            assert bool(flags) == with_sink
+            rows = await db.fetchall("SELECT key, chat_id, kind, payload, ref FROM outbox ORDER BY id")
+            return [tuple(r) for r in rows]
+        finally:
+            await db.close()
+
+    fast, reported = await queued(False), await queued(True)
+    assert {r[2] for r in fast} >= {"lost", "out_of_control", "check_in"}
+    assert fast == reported
+
+
 async def test_member_names_are_escaped(world):
     await world.add_member("<b>王</b> & co", date(2026, 10, 1), tg=2001)
     await run_scan(world.services)

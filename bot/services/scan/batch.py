@@ -8,6 +8,7 @@ outbox in the step's transaction, so a flag and the reminder it causes commit to
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
@@ -23,8 +24,12 @@ def locale_of(locale: str | None, lang_code: str | None, default: str) -> str:
     """As bot.storage.users.effective_locale, for rows already joined with users: the /lang override
     (`locale`, one of SUPPORTED), else Telegram's language code, else the default."""
     if locale:
-        return locale if locale in SUPPORTED else normalize_locale(locale)
-    return normalize_locale(lang_code) if lang_code else default
+        return locale if locale in SUPPORTED else _normalized(locale)
+    return _normalized(lang_code) if lang_code else default
+
+
+# A register's users share a handful of language codes; the scan asks for tens of thousands.
+_normalized = lru_cache(maxsize=256)(normalize_locale)
 
 
 @dataclass(frozen=True)
