@@ -74,10 +74,12 @@ class Cut(NamedTuple):
 
 
 _CROSSED = "(m.last_contact_on < :d{0} OR (m.last_contact_on IS NULL AND m.created_at < :i{0}))"
-# The crossing rows: the candidate columns the messages use (created_at only where no contact is on
-# record, no officer id), then the target level. 150,000 rows: every column costs.
-_CROSSING_COLUMNS = (_CANDIDATE_COLUMNS.replace(" m.created_at,", " CASE WHEN m.last_contact_on IS NULL THEN m.created_at END,")
-                     .replace(" m.officer_id,", " NULL,"))
+# The crossing rows: the candidate columns (created_at only where no contact is on record: the rest
+# come from the scan's indexes), then the target level. 150,000 rows: every column costs.
+_MEMBER_PART = ("m.id AS id, m.branch_id AS branch_id, m.name AS name, m.last_contact_on AS last_contact_on,"
+                " CASE WHEN m.last_contact_on IS NULL THEN m.created_at END AS created_at, m.officer_id AS officer_id")
+_USER_PART = _CANDIDATE_COLUMNS[_CANDIDATE_COLUMNS.index(" CASE WHEN mu."):]
+_CROSSING_COLUMNS = f"{_MEMBER_PART},{_USER_PART}"
 TARGET = 10
 
 
@@ -125,9 +127,9 @@ async def window_rows(tx: Tx, cuts: Sequence[Cut], branch_ids: Sequence[int] | N
     from a day's worth of members instead of the register."""
     scope, params = _params(cuts, branch_ids)
     target = _target(cuts)
-    # The ids from the indexes alone (created_at is read only for members with no contact on record);
-    # UNION drops a member found twice (in a range and changed since the last run).
-    select = (f"SELECT {target} AS target, m.id AS id, COALESCE(l.level, 0) AS level"
+    # The ranges on last_contact_on are read from members_scan_contact alone (it holds the name and the
+    # officer); UNION drops a member found twice (in a range and changed since the last run).
+    select = (f"SELECT {_MEMBER_PART}, {target} AS target, COALESCE(l.level, 0) AS level"
               f" FROM members m LEFT JOIN contact_levels l ON l.member_id = m.id WHERE {scannable()}")
     parts = []
     for c in cuts:
@@ -140,9 +142,10 @@ async def window_rows(tx: Tx, cuts: Sequence[Cut], branch_ids: Sequence[int] | N
                  + f" AND m.updated_at >= :ran{scope}")
     params["ran"] = window.ran_at
     return await fetch_tuples(
-        tx, f"WITH c AS (SELECT target, id FROM ({' UNION '.join(parts)}) WHERE target > level)"
-        f" SELECT {_CROSSING_COLUMNS}, c.target FROM c JOIN members m ON m.id = c.id"
-        f"{_CANDIDATE_FROM.replace(' FROM members m', '')} ORDER BY m.branch_id, m.id", params)
+        tx, f"SELECT c.id, c.branch_id, c.name, c.last_contact_on, c.created_at, c.officer_id,{_USER_PART}, c.target"
+        f" FROM ({' UNION '.join(parts)}) c LEFT JOIN users mu ON mu.member_id = c.id"
+        f" LEFT JOIN users ou ON ou.member_id = c.officer_id WHERE c.target > c.level ORDER BY c.branch_id, c.id",
+        params)
 
 
 async def set_levels(tx: Tx, member_ids: Sequence[int], level: int, since: date) -> None:
