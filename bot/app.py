@@ -98,8 +98,7 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
     async def _in_order(self, update: object, coroutine: Any) -> None:
         key = self._key(update)
         if key is None:
-            async with self.gate.admitted():
-                await self._unless_applied(update, coroutine)
+            await self._admitted(update, coroutine)
             return
         entry = self._locks.get(key)
         if entry is None:
@@ -107,12 +106,18 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
         entry[1] += 1
         try:
             async with entry[0]:   # the user's turn first, then a place: a queued update holds no place
-                async with self.gate.admitted():
-                    await self._unless_applied(update, coroutine)
+                await self._admitted(update, coroutine)
         finally:
             entry[1] -= 1
             if entry[1] == 0:
                 self._locks.pop(key, None)
+
+    async def _admitted(self, update: object, coroutine: Any) -> None:
+        token = await self.gate.acquire()
+        try:
+            await self._unless_applied(update, coroutine)
+        finally:
+            self.gate.release(token)
 
     def in_flight(self, user_id: int) -> bool:
         """Whether an update of this user is being handled or waits its turn (tests wait on this)."""
