@@ -36,6 +36,7 @@ from bot.storage import applied_updates
 from bot.storage.applied_updates import ReplayGuard
 from bot.storage.db import Database
 from bot.telegram_retry import DEFAULT_POLICY, RetryingRequest, RetryPolicy
+from bot.update_gate import DEFAULT_PATIENCE, PatientGate
 
 __all__ = ["AppState", "app_state", "build_application", "configure_logging", "shutdown", "startup"]
 
@@ -60,7 +61,9 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 
 class PerUserOrderedProcessor(BaseUpdateProcessor):
-    """Updates of one user are processed in arrival order; different users concurrently.
+    """Updates of one user are processed in arrival order; different users concurrently, as many at once as
+    the PatientGate admits (one while each is quick, up to `max_concurrent_updates` when one waits: see
+    bot.update_gate).
 
     PTB starts one task per update in arrival order; each takes its user's lock, and asyncio
     locks are FIFO, so a user's second tap waits for the first to finish. Locks exist only while
@@ -71,8 +74,9 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
     """
 
     def __init__(self, max_concurrent_updates: int = 256, guard: ReplayGuard | None = None,
-                 clock: Clock | None = None):
+                 clock: Clock | None = None, patience: float = DEFAULT_PATIENCE):
         super().__init__(max_concurrent_updates)
+        self.gate = PatientGate(max_concurrent_updates, patience)
         self._locks: dict[Any, list[Any]] = {}  # key -> [Lock, users in flight]
         self.guard, self.clock = guard, clock
         self.replays_skipped = 0
@@ -94,19 +98,26 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
     async def _in_order(self, update: object, coroutine: Any) -> None:
         key = self._key(update)
         if key is None:
-            await self._unless_applied(update, coroutine)
+            await self._admitted(update, coroutine)
             return
         entry = self._locks.get(key)
         if entry is None:
             entry = self._locks[key] = [asyncio.Lock(), 0]
         entry[1] += 1
         try:
-            async with entry[0]:
-                await self._unless_applied(update, coroutine)
+            async with entry[0]:   # the user's turn first, then a place: a queued update holds no place
+                await self._admitted(update, coroutine)
         finally:
             entry[1] -= 1
             if entry[1] == 0:
                 self._locks.pop(key, None)
+
+    async def _admitted(self, update: object, coroutine: Any) -> None:
+        token = await self.gate.acquire()
+        try:
+            await self._unless_applied(update, coroutine)
+        finally:
+            self.gate.release(token)
 
     def in_flight(self, user_id: int) -> bool:
         """Whether an update of this user is being handled or waits its turn (tests wait on this)."""
@@ -243,8 +254,9 @@ def build_application(settings: Settings, db: Database, clock: Clock, *, token: 
         # 8 updates in flight (Little's law): Telegram takes ~30 messages/s from a bot and a round
         # trip to it takes ~0.25 s, so 30 x 0.25 ≈ 8 in flight already reach Telegram's limit; more
         # would only queue, and every open connection costs httpcore a check per request
-        # (bench/updates_bench.py). A slower link can raise it: BRANCHBOT_CONCURRENT_UPDATES.
-        .concurrent_updates(PerUserOrderedProcessor(in_flight, ReplayGuard(db), clock))
+        # (bench/updates_bench.py). A slower link can raise it: BRANCHBOT_CONCURRENT_UPDATES. While
+        # updates are quick they run one at a time (bot.update_gate: BRANCHBOT_UPDATE_PATIENCE).
+        .concurrent_updates(PerUserOrderedProcessor(in_flight, ReplayGuard(db), clock, settings.update_patience))
         # the updates in flight plus the outbox sender and the scheduler's own calls
         .request(RetryingRequest(connection_pool_size=in_flight + 8, connect_timeout=10.0, read_timeout=15.0,
                                  write_timeout=30.0, pool_timeout=10.0, http_version="1.1", policy=retry_policy))

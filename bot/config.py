@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(default=None, alias="BRANCHBOT_WEBHOOK_SECRET")
     # Updates handled at once (see bot.app.build_application for why 8).
     concurrent_updates: int = Field(default=8, ge=1, le=256, alias="BRANCHBOT_CONCURRENT_UPDATES")
+    # Seconds an update runs before the next may start beside it (bot.update_gate; 0: always side by side).
+    update_patience: float = Field(default=0.05, ge=0, le=10, alias="BRANCHBOT_UPDATE_PATIENCE")
 
     def audit_key_bytes(self, create: bool = False) -> bytes:
         """The audit HMAC key: the setting, else the key file (created 0600 on `init`)."""

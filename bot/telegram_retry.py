@@ -39,7 +39,8 @@ from typing import Any, Awaitable, Callable
 import httpx
 from telegram.error import (BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter,
                             TelegramError, TimedOut)
-from telegram.request import HTTPXRequest
+
+from bot.telegram_http import LeanHTTPXRequest
 
 log = logging.getLogger("bot.telegram_retry")
 
@@ -131,8 +132,9 @@ def retryable_status(method: str, status: int) -> bool:
     return status in MAYBE_PROCESSED_STATUS and method.lower() in IDEMPOTENT
 
 
-class RetryingRequest(HTTPXRequest):
-    """PTB's HTTPXRequest with bounded, safe retries of failed Bot API calls (see the module docstring)."""
+class RetryingRequest(LeanHTTPXRequest):
+    """PTB's HTTPXRequest (lean: bot.telegram_http) with bounded, safe retries of failed Bot API calls (see the
+    module docstring)."""
 
     def __init__(self, *args: Any, policy: RetryPolicy = DEFAULT_POLICY,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,

@@ -90,9 +90,11 @@ def shows_already(message: Any, html: str, markup: Any) -> bool:
     """True when `message` already shows `html` (parse_mode HTML) with `markup` (None: no keyboard)."""
     if not isinstance(message, Message) or message.text is None:
         return False
+    # The keyboard first: a wizard's next step has other buttons, and parsing the HTML is the dear part.
+    if _keyboard(message.reply_markup) != _keyboard(markup):
+        return False
     text, entities = html_as_telegram_shows(html)
-    return (message.text == text and _entities_of(message) == entities
-            and _keyboard(message.reply_markup) == _keyboard(markup))
+    return message.text == text and _entities_of(message) == entities
 
 
 async def edit_unless_same(message: Message, html: str, markup: Any = None) -> Message:

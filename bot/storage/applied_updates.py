@@ -52,15 +52,15 @@ def handling(update_id: int | None) -> Iterator[UpdateMark | None]:
         _current.reset(token)
 
 
-async def mark_in(tx: "Tx") -> UpdateMark | None:
-    """Called by Tx.audit: record the current update in this transaction, once per update."""
+def mark_for(tx: "Tx") -> tuple[str, tuple] | None:
+    """Called by Tx.audit: the statement recording the current update, to run in this transaction before its
+    audit rows (once per update: None when there is no update, or it is recorded or about to be)."""
     mark = _current.get()
     if mark is None or mark.recorded or getattr(tx, "_update_mark", None) is mark:
         return None
-    await tx.execute("INSERT OR IGNORE INTO applied_updates (update_id, applied_at) VALUES (?, ?)",
-                     (mark.update_id, tx.now_iso))
     tx._update_mark = mark   # type: ignore[attr-defined]
-    return mark
+    return ("INSERT OR IGNORE INTO applied_updates (update_id, applied_at) VALUES (?, ?)",
+            (mark.update_id, tx.now_iso))
 
 
 def committed(tx: "Tx") -> None:

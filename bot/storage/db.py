@@ -89,6 +89,45 @@ def _script_in_thread(conn: Any, statements: Sequence[tuple[str, Any]]) -> list[
     return out
 
 
+_AUDIT_INSERT = ("INSERT INTO audit_log (id, at, actor, entity, entity_id, action, before, after, prev_hash, hash)"
+                 " VALUES (?,?,?,?,?,?,?,?,?,?)")
+_HEAD_UPSERT = ("INSERT INTO audit_head (singleton, last_id, last_hash, mac) VALUES (1, ?, ?, ?)"
+                " ON CONFLICT(singleton) DO UPDATE SET last_id=excluded.last_id, last_hash=excluded.last_hash,"
+                " mac=excluded.mac")
+
+
+def _audit_in_thread(conn: Any, key: bytes, actor: str, now_iso: str, head: tuple[int, str] | None,
+                     entries: Sequence[tuple[str, str | None, str, str | None, str | None]],
+                     mark: tuple[str, tuple] | None, commit: bool) -> tuple[int, str] | None:
+    """A transaction's pending audit rows in ONE hop to aiosqlite's thread: the update mark, the head (read
+    once per transaction), the chained rows, the MAC'd head, and the COMMIT when it is the end."""
+    if mark is not None:
+        conn.execute(*mark)
+    if entries:
+        if head is None:
+            row = conn.execute("SELECT last_id, last_hash FROM audit_head WHERE singleton = 1").fetchone()
+            head = (row[0], row[1]) if row else (0, audit_mod.GENESIS)
+        last_id, last_hash = head
+        rows = []
+        for entity, eid, action, b, a in entries:
+            last_id += 1
+            content = audit_mod.canonical(last_id, now_iso, actor, entity, eid, action, b, a)
+            prev, last_hash = last_hash, audit_mod.chain_hash(key, last_hash, content)
+            rows.append((last_id, now_iso, actor, entity, eid, action, b, a, prev, last_hash))
+        conn.executemany(_AUDIT_INSERT, rows)
+        conn.execute(_HEAD_UPSERT, (last_id, last_hash, audit_mod.head_mac(key, last_id, last_hash)))
+        head = (last_id, last_hash)
+    if commit:
+        conn.execute("COMMIT")
+    return head
+
+
+def _sees_audit(sql: str) -> bool:
+    """A read inside a write transaction that must see the audit rows (and update mark) appended so far."""
+    low = sql.lower()
+    return "audit" in low or "applied_updates" in low
+
+
 def _tuples_in_thread(conn: Any, sql: str, params: Sequence[Any]) -> list[tuple]:
     cur = conn.execute(sql, params)
     try:
@@ -123,7 +162,9 @@ class Tx:
         self.now = now
         self.now_iso = utc_iso(now)
         self._head: tuple[int, str] | None = None
-        self._audit_rows: list[tuple] = []     # appended by audit_many, written by flush_audit
+        # Appended by audit_many, chained and written by flush_audit: (entity, entity_id, action, before, after)
+        self._audit_rows: list[tuple[str, str | None, str, str | None, str | None]] = []
+        self._mark: tuple[str, tuple] | None = None   # the update mark to insert with them (applied_updates)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         return await self.conn.execute(sql, params)
@@ -137,12 +178,12 @@ class Tx:
         return await self.conn._execute(_script_in_thread, self.conn._conn, statements)  # noqa: SLF001
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        if self._audit_rows:          # a read inside the transaction sees its audit rows
+        if (self._audit_rows or self._mark) and _sees_audit(sql):   # it must see its own audit rows
             await self.flush_audit()
         return await fetch_one(self.conn, sql, params)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        if self._audit_rows:
+        if (self._audit_rows or self._mark) and _sees_audit(sql):
             await self.flush_audit()
         return await fetch_all(self.conn, sql, params)
 
@@ -150,45 +191,32 @@ class Tx:
         cur = await self.conn.execute(sql, params)
         return int(cur.lastrowid)
 
-    async def _load_head(self) -> tuple[int, str]:
-        if self._head is None:
-            row = await self.fetchone("SELECT last_id, last_hash FROM audit_head WHERE singleton = 1")
-            self._head = (row[0], row[1]) if row else (0, audit_mod.GENESIS)
-        return self._head
-
     async def audit(self, entity: str, entity_id: Any, action: str, before: Any = None, after: Any = None) -> None:
         await self.audit_many([(entity, entity_id, action, before, after)])
 
     async def audit_many(self, entries: Iterable[tuple[str, Any, str, Any, Any]]) -> None:
-        """Append audit rows for several changes at once (chained in order). They are written with the
-        head in one executemany just before COMMIT (`flush_audit`): a use case that audits twice pays one
-        round trip to SQLite's thread for its rows and one for the head, not two of each."""
-        await applied_updates.mark_in(self)   # the Telegram update being handled, if any, commits with it
-        last_id, last_hash = await self._load_head()
-        key = self.db.audit_key
+        """Append audit rows for several changes at once (chained in order). The payloads are taken now;
+        the rows are chained and written with the head just before COMMIT, in the same hop to SQLite's
+        thread as the COMMIT itself (`flush_audit`): auditing costs a use case no round trip of its own.
+        The Telegram update being handled, if any, is marked in the same transaction (applied_updates)."""
+        mark = applied_updates.mark_for(self)
+        if mark is not None:
+            self._mark = mark
         rows = self._audit_rows
         for entity, entity_id, action, before, after in entries:
-            last_id += 1
-            eid = None if entity_id is None else str(entity_id)
-            b, a = audit_mod.to_json(before), audit_mod.to_json(after)
-            content = audit_mod.canonical(last_id, self.now_iso, self.actor, entity, eid, action, b, a)
-            prev, last_hash = last_hash, audit_mod.chain_hash(key, last_hash, content)
-            rows.append((last_id, self.now_iso, self.actor, entity, eid, action, b, a, prev, last_hash))
-        self._head = (last_id, last_hash)
+            rows.append((entity, None if entity_id is None else str(entity_id), action,
+                         audit_mod.to_json(before), audit_mod.to_json(after)))
 
-    async def flush_audit(self) -> None:
-        """Write the audit rows appended so far and the MAC'd head (Database.write calls it before COMMIT)."""
-        if not self._audit_rows:
+    async def flush_audit(self, *, commit: bool = False) -> None:
+        """Write the audit rows appended so far and the MAC'd head (Database.write calls it with commit=True
+        to COMMIT in the same hop)."""
+        if not self._audit_rows and self._mark is None and not commit:
             return
-        rows, self._audit_rows = self._audit_rows, []
-        await self.conn.executemany(
-            "INSERT INTO audit_log (id, at, actor, entity, entity_id, action, before, after, prev_hash, hash)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-        last_id, last_hash = self._head  # type: ignore[misc]
-        await self.conn.execute(
-            "INSERT INTO audit_head (singleton, last_id, last_hash, mac) VALUES (1, ?, ?, ?)"
-            " ON CONFLICT(singleton) DO UPDATE SET last_id=excluded.last_id, last_hash=excluded.last_hash,"
-            " mac=excluded.mac", (last_id, last_hash, audit_mod.head_mac(self.db.audit_key, last_id, last_hash)))
+        entries, self._audit_rows = self._audit_rows, []
+        mark, self._mark = self._mark, None
+        self._head = await self.conn._execute(  # noqa: SLF001 (one hop: see fetch_one)
+            _audit_in_thread, self.conn._conn, self.db.audit_key, self.actor, self.now_iso, self._head,  # noqa: SLF001
+            entries, mark, commit)
 
 
 class Database:
@@ -294,16 +322,16 @@ class Database:
             tx = Tx(self, actor, self.clock.now())
             try:
                 yield tx
-                await tx.flush_audit()
             except BaseException:
                 await self._writer.execute("ROLLBACK")
                 raise
             try:
-                await self._writer.execute("COMMIT")
+                await tx.flush_audit(commit=True)     # the audit rows, the head and COMMIT: one hop
             except BaseException:
                 # A failed COMMIT (a deferred foreign key, a full disk) leaves the transaction open; without
                 # this every later write would fail on BEGIN ("cannot start a transaction within a transaction").
-                await self._writer.execute("ROLLBACK")
+                if self._writer.in_transaction:
+                    await self._writer.execute("ROLLBACK")
                 raise
             applied_updates.committed(tx)
 

@@ -149,6 +149,8 @@ async def effective_locale(db: Database | Tx, tg_id: int, default: str = "zh_CN"
 
 async def seen(tx: Tx, tg_id: int, lang_code: str | None) -> None:
     """Remember the language Telegram reports, so reminders go out in it."""
-    await ensure_user(tx, tg_id)
-    await tx.execute("UPDATE users SET lang_code = ? WHERE tg_id = ? AND COALESCE(lang_code, '') != COALESCE(?, '')",
-                     (lang_code, tg_id, lang_code))
+    # One statement (one hop to SQLite's thread): a new user is inserted with it, a known one updated if it changed.
+    await tx.execute("INSERT INTO users (tg_id, created_at, lang_code) VALUES (?, ?, ?) ON CONFLICT(tg_id) DO UPDATE"
+                     " SET lang_code = excluded.lang_code"
+                     " WHERE COALESCE(users.lang_code, '') != COALESCE(excluded.lang_code, '')",
+                     (tg_id, tx.now_iso, lang_code))
