@@ -10,46 +10,42 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.domain.errors import DomainError
 from bot.handlers.common import Context, HandlerCtx, edit_or_reply, member_required, reply
 from bot.handlers.markup import cb, esc
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.services import profile as profile_service
 
 
-def _line(label: str, value: Any) -> str | None:
-    if value is None or value == "" or value == []:
-        return None
-    return f"{label}: {value}"
-
-
 def record_text(tr: Translator, view: profile_service.MemberView) -> str:
-    """/me as HTML: every value from the register escaped, the ID number masked."""
+    """/me as HTML: every value from the register escaped, the ID number masked. (A label is translated only
+    for a value that is shown: /me runs on every tap.)"""
     m = view.member
     _ = tr.gettext
-    lines = [
-        f"<b>{esc(_('My record'))}</b>",
-        _line(_("Name"), esc(m.name)),
-        _line(_("Branch"), esc(view.branch_name)),
-        _line(_("Member type"), m.member_type.label(tr)),
-        _line(_("Gender"), m.gender.label(tr) if m.gender else None),
-        _line(_("Date of birth"), tr.date(m.birth_date) if m.birth_date else None),
-        _line(_("ID number"), view.id_number_masked),
-        _line(_("Mobile"), esc(m.mobile) if m.mobile else None),
-        _line(_("Other contacts"), esc(m.other_contacts) if m.other_contacts else None),
-        _line(_("Registered household"), esc(m.household_register) if m.household_register else None),
-        _line(_("Residence"), esc(m.residence) if m.residence else None),
-        _line(_("Work unit and post"), esc(m.work_unit) if m.work_unit else None),
-        _line(_("Joined the Party"), tr.date(m.joined_on) if m.joined_on else None),
-        _line(_("Full membership"), tr.date(m.confirmed_on) if m.confirmed_on else None),
-        _line(_("Party post"), m.party_post.label(tr) if m.party_post else None),
+    fields: list[tuple[str, Any]] = [
+        (N_("Name"), esc(m.name)),
+        (N_("Branch"), esc(view.branch_name)),
+        (N_("Member type"), m.member_type.label(tr)),
+        (N_("Gender"), m.gender.label(tr) if m.gender else None),
+        (N_("Date of birth"), tr.date(m.birth_date) if m.birth_date else None),
+        (N_("ID number"), view.id_number_masked),
+        (N_("Mobile"), esc(m.mobile) if m.mobile else None),
+        (N_("Other contacts"), esc(m.other_contacts) if m.other_contacts else None),
+        (N_("Registered household"), esc(m.household_register) if m.household_register else None),
+        (N_("Residence"), esc(m.residence) if m.residence else None),
+        (N_("Work unit and post"), esc(m.work_unit) if m.work_unit else None),
+        (N_("Joined the Party"), tr.date(m.joined_on) if m.joined_on else None),
+        (N_("Full membership"), tr.date(m.confirmed_on) if m.confirmed_on else None),
+        (N_("Party post"), m.party_post.label(tr) if m.party_post else None),
     ]
     if m.flow is not None:
-        lines.append(_line(_("Out since"), tr.date(m.flow.left_on)))
-        lines.append(_line(_("Destination"), esc(m.flow.destination)))
+        fields.append((N_("Out since"), tr.date(m.flow.left_on)))
+        fields.append((N_("Destination"), esc(m.flow.destination)))
         if m.flow.expected_return:
-            lines.append(_line(_("Expected return"), tr.date(m.flow.expected_return)))
-    lines.append(_line(_("Last contact with the branch"), tr.date(view.last_contact_on)))
+            fields.append((N_("Expected return"), tr.date(m.flow.expected_return)))
+    fields.append((N_("Last contact with the branch"), tr.date(view.last_contact_on)))
+    lines = [f"<b>{esc(_('My record'))}</b>"]
+    lines.extend(f"{_(label)}: {value}" for label, value in fields if value is not None and value != "")
     lines.append("")
     lines.append(esc(_("If anything here is wrong, report a correction and the branch secretary will fix it.")))
-    return "\n".join(line for line in lines if line is not None)
+    return "\n".join(lines)
 
 
 def card_text(tr: Translator, card: profile_service.BranchCard) -> str:
