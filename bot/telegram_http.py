@@ -163,16 +163,19 @@ class _NoCookies(httpx.Cookies):
 
 
 class _CookielessClient(httpx.AsyncClient):
+    """httpx's client whose cookie jar is a _NoCookies of its own."""
+
+    def __init__(self, **kwargs: Any):
+        self._no_cookies = _NoCookies()
+        super().__init__(**kwargs)
+
     @property  # type: ignore[override]
     def cookies(self) -> httpx.Cookies:
-        return _NO_COOKIES
+        return self._no_cookies
 
     @cookies.setter
     def cookies(self, value: Any) -> None:
-        return None   # httpx sets its (empty) jar at construction: nothing to keep
-
-
-_NO_COOKIES = _NoCookies()
+        return None   # nothing to keep
 
 
 class LeanHTTPXRequest(HTTPXRequest):
