@@ -133,13 +133,7 @@ class Batch:
 
     def add(self, kind: str, org_id: int, recipients: Iterable[Recipient], header_params: dict[str, Any],
             item: Line, ref: str, flag: Flag | None = None) -> None:
-        for r in recipients:
-            g = self.groups.get((kind, r.tg_id, org_id))
-            if g is None:
-                g = self.groups[(kind, r.tg_id, org_id)] = _Group(r, header_params)
-            g.lines.append(item)
-            g.refs.append(ref)
-            g.flags.append(flag)
+        self.add_many(kind, org_id, recipients, header_params, [item], [ref], [flag])
 
     def add_many(self, kind: str, org_id: int, recipients: Iterable[Recipient], header_params: dict[str, Any],
                  items: list[Line | str], refs: list[str], flags: list[Flag | None]) -> None:
