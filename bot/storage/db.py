@@ -14,6 +14,7 @@ bench/updates_bench.py: about 12% more updates per second. Anything that may sca
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sqlite3
 from contextlib import asynccontextmanager
@@ -142,6 +143,22 @@ async def fetch_tuples_plain(conn: aiosqlite.Connection, sql: str, params: Seque
     return await conn._execute(_tuples_in_thread, conn._conn, sql, params)  # noqa: SLF001
 
 
+def _packed_in_thread(conn: Any, sql: str, params: Any) -> str | None:
+    return conn.execute(sql, params).fetchone()[0]
+
+
+async def fetch_packed(conn: aiosqlite.Connection, sql: str, params: Any, columns: Sequence[str]) -> list[list]:
+    """The rows of `sql` (its result columns named `columns`) as lists, read as ONE JSON value.
+
+    fetchall steps SQLite once per row and takes Python's GIL back after each step: while another
+    thread computes (the scan composes messages as it writes), every row then waits for the GIL. One
+    aggregate value is one step: the whole query runs without the GIL, and json.loads builds the rows
+    (C code, about as fast as building tuples). Rows come in the order of `sql` (its ORDER BY)."""
+    packed = (f"SELECT json_group_array(json_array({', '.join(columns)})) FROM ({sql})")
+    text = await conn._execute(_packed_in_thread, conn._conn, packed, params)  # noqa: SLF001
+    return json.loads(text) if text else []
+
+
 async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
     """One query in ONE hop to aiosqlite's thread: `async with conn.execute()` + fetch + close costs
     three, and each hop is a thread handoff — on the bot's hot path that was most of a request's cost."""
@@ -165,6 +182,23 @@ class Tx:
         # Appended by audit_many, chained and written by flush_audit: (entity, entity_id, action, before, after)
         self._audit_rows: list[tuple[str, str | None, str, str | None, str | None]] = []
         self._mark: tuple[str, tuple] | None = None   # the update mark to insert with them (applied_updates)
+        self.seq = db._writes                   # this transaction's place among the writer's transactions
+
+    async def quiet_token(self) -> tuple[int, int]:
+        """Where the register stands as this transaction writes it: the writer's transaction count and
+        SQLite's data_version (which moves when another connection — another process — commits).
+        `follows(token)` in the next transaction tells whether anything else was written in between."""
+        row = await fetch_one(self.conn, "PRAGMA data_version")
+        return self.seq, int(row[0])
+
+    async def follows(self, token: tuple[int, int]) -> bool:
+        """True when this transaction is the writer's next one after `token`'s and no other connection
+        committed since: the register is what `token`'s transaction left."""
+        seq, version = token
+        if self.seq != seq + 1:
+            return False
+        row = await fetch_one(self.conn, "PRAGMA data_version")
+        return int(row[0]) == version
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         return await self.conn.execute(sql, params)
@@ -230,6 +264,7 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         self._now: sqlite3.Connection | None = None    # see fetchone_now
         self._lock = asyncio.Lock()
+        self._writes = 0    # write transactions begun on the writer (Tx.seq, Tx.follows)
 
     async def open(self) -> "Database":
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -319,6 +354,7 @@ class Database:
                 # transaction it no longer owns: undo that, or every later write fails on BEGIN.
                 await self._writer.execute("ROLLBACK")
             await self._writer.execute("BEGIN IMMEDIATE")
+            self._writes += 1
             tx = Tx(self, actor, self.clock.now())
             try:
                 yield tx

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from bot.clock import utc_iso
-from bot.storage.db import Database, Tx, fetch_tuples_plain
+from bot.storage.db import Database, Tx, fetch_packed, fetch_tuples_plain
 
 MAX_IN = 20000   # SQLite allows 32766 bound parameters; keep well under it
 
@@ -47,6 +47,17 @@ async def fetch_tuples(tx: Tx | Database, sql: str, params: Sequence[Any] = ()) 
     """Rows as plain tuples (no Row objects): for the scan's bulk reads, read by position."""
     conn = tx.conn if isinstance(tx, Tx) else tx.reader
     return await fetch_tuples_plain(conn, sql, params)
+
+
+ROW_COLUMNS = ("id", "branch_id", "name", "last_contact_on", "created_at", "officer_id",
+               "m_tg", "m_lang", "o_tg", "o_lang", "target")
+
+
+async def fetch_crossings(tx: Tx | Database, sql: str, params: Any) -> list[list]:
+    """Crossing rows (ROW_COLUMNS, by position) in one aggregate value (db.fetch_packed: the scan reads
+    the next chunk while it writes this one, and composes messages meanwhile)."""
+    conn = tx.conn if isinstance(tx, Tx) else tx.reader
+    return await fetch_packed(conn, sql, params, ROW_COLUMNS)
 
 
 def scannable(alias: str = "m") -> str:
@@ -109,7 +120,7 @@ async def backlog_rows(tx: Tx, cuts: Sequence[Cut], branch_ids: Sequence[int] | 
     latest = max(cuts, key=lambda c: c.date).level      # the shortest threshold reaches the latest date
     target = _target(cuts)
     params |= {"ab": after[0], "ai": after[1], "n": limit}
-    return await fetch_tuples(
+    return await fetch_crossings(
         tx, f"SELECT {_CROSSING_COLUMNS}, {target} AS target"
         f" FROM members m INDEXED BY members_scan_branch LEFT JOIN contact_levels l ON l.member_id = m.id"
         f"{_CANDIDATE_FROM.replace(' FROM members m', '')}"

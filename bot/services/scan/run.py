@@ -150,9 +150,9 @@ def _branches(rows: list[tuple]) -> Iterator[tuple[int, list[tuple]]]:
 
 async def _crossings(run: ScanRun, conf: ReminderSettings, today: date, branch_ids: Sequence[int] | None,
                      cuts: dict[int, scan_repo.Cut], window: Window | None) -> None:
-    """Flag the members crossing each threshold, chunk by chunk, each chunk read in the transaction that
-    flags it. The first scan reads the backlog branch by branch (whole branches per chunk, the last one
-    read again by the next chunk when the limit cut it); a later run reads its window in one go."""
+    """Flag the members crossing each threshold, chunk by chunk. The first scan reads the backlog branch
+    by branch (whole branches per chunk, the last one read again by the next chunk when the limit cut
+    it); a later run reads its window in one go, in the transaction that flags it."""
     cut_list = list(cuts.values())
     if window is not None:
         async with run.tx() as tx:
@@ -160,29 +160,86 @@ async def _crossings(run: ScanRun, conf: ReminderSettings, today: date, branch_i
             for part in _whole_branches(rows, run.chunk):
                 await _flag(run, tx, conf, today, part)
         return
-    after = (0, 0)
-    while True:
-        async with run.tx() as tx:
-            rows = await scan_repo.backlog_rows(tx, cut_list, branch_ids, after, run.chunk)
-            more = len(rows) == run.chunk
-            if more and rows[0][BRANCH] != rows[-1][BRANCH]:
-                last = rows[-1][BRANCH]
-                while rows[-1][BRANCH] == last:
-                    rows.pop()
-            if rows:
-                after = (rows[-1][BRANCH], rows[-1][ID])
-                await _flag(run, tx, conf, today, rows)
-        if not more:
-            return
+    await _backlog(run, conf, today, branch_ids, cut_list)
 
 
-async def _flag(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[tuple]) -> None:
-    """One chunk's crossings (branch and member order): 失联 first, then 失控."""
+@dataclass
+class _Chunk:
+    """One chunk of the backlog: its rows (whole branches), whether more follow, and where they start."""
+    rows: list[Any]
+    more: bool
+    after: tuple[int, int]
+
+
+async def _read_chunk(run: ScanRun, source: Any, branch_ids: Sequence[int] | None, cuts: list[scan_repo.Cut],
+                      after: tuple[int, int]) -> _Chunk:
+    rows = await scan_repo.backlog_rows(source, cuts, branch_ids, after, run.chunk)
+    more = len(rows) == run.chunk
+    if more and rows[0][BRANCH] != rows[-1][BRANCH]:
+        last = rows[-1][BRANCH]
+        while rows[-1][BRANCH] == last:
+            rows.pop()
+    return _Chunk(rows, more, (rows[-1][BRANCH], rows[-1][ID]) if rows else after)
+
+
+async def _backlog(run: ScanRun, conf: ReminderSettings, today: date, branch_ids: Sequence[int] | None,
+                   cuts: list[scan_repo.Cut]) -> None:
+    """The first scan, one transaction per chunk, each chunk read while the one before it is written:
+    on the reader connection, in another thread (SQLite reads while it writes, and a small server has
+    two CPUs), as one JSON value (scan_repo.fetch_crossings: no Python in the loop while it runs).
+
+    That read starts inside the current chunk's transaction, which holds the write lock, and chunks are
+    disjoint: it sees what the next transaction would read — unless something else commits between the
+    two. Then `follows` is false and the chunk is read again inside its own transaction, as the daily
+    scan reads its window. A dry run shares one uncommitted transaction the reader cannot see: it reads
+    in that transaction."""
+    read_ahead = run.shared_tx is None
+    after: tuple[int, int] = (0, 0)
+    ahead: asyncio.Future[_Chunk] | None = None
+    token: tuple[int, int] | None = None
+    try:
+        while True:
+            async with run.tx() as tx:
+                if ahead is not None and token is not None and await tx.follows(token):
+                    chunk = await ahead
+                else:
+                    if ahead is not None:
+                        await _discard(ahead)
+                    chunk = await _read_chunk(run, tx, branch_ids, cuts, after)
+                ahead, after = None, chunk.after
+                if chunk.more and read_ahead:
+                    ahead = asyncio.ensure_future(_read_chunk(run, run.db, branch_ids, cuts, after))
+                if chunk.rows:
+                    await _flag(run, tx, conf, today, chunk.rows)
+                if ahead is not None:
+                    token = await tx.quiet_token()
+            if not chunk.more:
+                return
+    finally:
+        if ahead is not None:
+            await _discard(ahead)
+
+
+async def _discard(task: "asyncio.Future[Any]") -> None:
+    """Wait for a read ahead that will not be used (its connection stays in order), ignoring its result."""
+    try:
+        await task
+    except Exception:  # noqa: BLE001 (its chunk is read again in its own transaction, or the scan failed)
+        pass
+
+
+def _split(rows: list[Any]) -> tuple[list[Any], list[Any]]:
+    """A chunk's rows (branch and member order) crossing 失联, and those crossing 失控 only."""
     lost_code = ContactLevel.LOST.code
     lost = [r for r in rows if r[TARGET] == lost_code]
+    return lost, ([r for r in rows if r[TARGET] != lost_code] if lost else rows)
+
+
+async def _flag(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
+    """One chunk's crossings (branch and member order), read in its transaction: 失联 first, then 失控."""
+    lost, out_of_control = _split(rows)
     if lost:
         await _flag_lost(run, tx, conf, today, lost)
-    out_of_control = [r for r in rows if r[TARGET] != lost_code] if lost else rows
     if out_of_control:
         await _flag_out_of_control(run, tx, conf, today, out_of_control)
 
@@ -216,13 +273,13 @@ async def _alongside(writes: Awaitable[Any], build: Callable[[], Any], batch: Ba
     return results[0]
 
 
-def _list_items(run: ScanRun, kind: str, rows: list[tuple], to: list[Recipient], days_since: DaysSince,
+def _list_items(run: ScanRun, kind: str, rows: list[Any], to: list[Recipient], days_since: DaysSince,
                 conf: ReminderSettings, flag_detail: Callable[[Any], dict[str, Any]] | None = None
                 ) -> tuple[list[Line | str], list[str], list[Flag | None]]:
-    """One branch's list lines for `to`, their refs, and (for a sink) the flags."""
+    """One branch's list lines for `to`, their refs, and (for a sink) the flags, counted as they are
+    raised. Without a sink the caller counts the members it writes."""
     locale = to[0].locale if len(to) == 1 else None
     if locale is not None and run.sink is None:
-        run.count(kind, len(rows))
         return _rendered_lines(rows, days_since, conf, locale), [f"member:{r[ID]}" for r in rows], [None] * len(rows)
     items, flags = [], []
     level = LEVEL_OF[kind]
@@ -234,27 +291,34 @@ def _list_items(run: ScanRun, kind: str, rows: list[tuple], to: list[Recipient],
                                   last_contact_on=last, days_since_contact=days,
                                   detail=flag_detail(r) if flag_detail else {}))
     if run.sink is None:
-        run.count(kind, len(rows))
         flags = [None] * len(rows)
     return items, [f"member:{r[ID]}" for r in rows], flags
 
 
+def _compose_lost(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any], batch: Batch,
+                  case_of: dict[int, int]) -> list[Flag | None]:
+    """The 失联 lists of a chunk's lost members, per branch, into `batch`; returns the flags."""
+    all_flags: list[Flag | None] = []
+    header, days_since = {"months": conf.lost_months}, DaysSince(today)
+    for branch, group in _branches(rows):
+        to = run.contacts.responsible(branch)
+        items, refs, flags = _list_items(run, "lost", group, to, days_since, conf,
+                                         lambda r: {"case_id": case_of.get(r[ID])})
+        batch.add_many("lost", branch, to, header, items, refs, flags)
+        all_flags.extend(flags)
+    return all_flags
+
+
 async def _flag_lost(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
     ids = [r[ID] for r in rows]
-    batch, all_flags, header = Batch(today), [], {"months": conf.lost_months}
-    case_of: dict[int, int] = {}
+    batch, all_flags, case_of = Batch(today), [], {}
 
     def build() -> None:
-        days_since = DaysSince(today)
-        for branch, group in _branches(rows):
-            to = run.contacts.responsible(branch)
-            items, refs, flags = _list_items(run, "lost", group, to, days_since, conf,
-                                             lambda r: {"case_id": case_of.get(r[ID])})
-            batch.add_many("lost", branch, to, header, items, refs, flags)
-            all_flags.extend(flags)
+        all_flags.extend(_compose_lost(run, conf, today, rows, batch, case_of))
 
     if run.sink is None:
         await _alongside(_lost_writes(tx, ids, today), build, batch)
+        run.count("lost", len(ids))
     else:                             # the report names each member's case: open the cases first
         case_of.update((mid, cid) for cid, mid in await _lost_writes(tx, ids, today))
         build()
@@ -267,36 +331,44 @@ async def _out_of_control_writes(tx: Any, ids: list[int], today: date) -> None:
                    {"level": ContactLevel.OUT_OF_CONTROL.code, "members": ids})
 
 
-async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
+def _compose_out_of_control(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any],
+                            batch: Batch) -> list[Flag | None]:
     """Each member's 指定专人, if bound to the bot and not blocked, is told about them; the others are
     listed to whoever answers for the branch; a bound member also gets the one-tap check-in."""
-    batch, all_flags = Batch(today), []
+    all_flags: list[Flag | None] = []
     header, day, kind = {"months": conf.out_of_control_months}, today.isoformat(), "out_of_control"
-    single, default = batch.single_payload, run.default_locale
+    single, default, days_since = batch.single_payload, run.default_locale, DaysSince(today)
+    for branch, group in _branches(rows):
+        to = run.contacts.responsible(branch)
+        flag_of: dict[int, Flag | None] = {}
+        plain = [r for r in group if r[O_TG] is None]
+        if plain:
+            items, refs, flags = _list_items(run, kind, plain, to, days_since, conf)
+            batch.add_many(kind, branch, to, header, items, refs, flags)
+            flag_of.update(zip((r[ID] for r in plain), flags))
+        for r in group:
+            if r[O_TG] is not None:
+                officer = [Recipient(r[O_TG], locale_of(r[O_LANG], None, default))]
+                items, refs, flags = _list_items(run, kind, [r], officer, days_since, conf)
+                batch.add_many(kind, branch, officer, header, items, refs, flags)
+                flag_of[r[ID]] = flags[0]
+            if r[M_TG] is not None:
+                payload = check_in_payload(locale_of(r[M_LANG], None, default), r[NAME], r[ID])
+                single(f"check_in:{r[ID]}:{day}", r[M_TG], "check_in", payload, f"member:{r[ID]}",
+                       flag_of[r[ID]])
+        all_flags.extend(flag_of[r[ID]] for r in group)
+    return all_flags
+
+
+async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
+    ids, batch, all_flags = [r[ID] for r in rows], Batch(today), []
 
     def build() -> None:
-        days_since = DaysSince(today)
-        for branch, group in _branches(rows):
-            to = run.contacts.responsible(branch)
-            flag_of: dict[int, Flag | None] = {}
-            plain = [r for r in group if r[O_TG] is None]
-            if plain:
-                items, refs, flags = _list_items(run, kind, plain, to, days_since, conf)
-                batch.add_many(kind, branch, to, header, items, refs, flags)
-                flag_of.update(zip((r[ID] for r in plain), flags))
-            for r in group:
-                if r[O_TG] is not None:
-                    officer = [Recipient(r[O_TG], locale_of(r[O_LANG], None, default))]
-                    items, refs, flags = _list_items(run, kind, [r], officer, days_since, conf)
-                    batch.add_many(kind, branch, officer, header, items, refs, flags)
-                    flag_of[r[ID]] = flags[0]
-                if r[M_TG] is not None:
-                    payload = check_in_payload(locale_of(r[M_LANG], None, default), r[NAME], r[ID])
-                    single(f"check_in:{r[ID]}:{day}", r[M_TG], "check_in", payload, f"member:{r[ID]}",
-                           flag_of[r[ID]])
-            all_flags.extend(flag_of[r[ID]] for r in group)
+        all_flags.extend(_compose_out_of_control(run, conf, today, rows, batch))
 
-    await _alongside(_out_of_control_writes(tx, [r[ID] for r in rows], today), build, batch)
+    await _alongside(_out_of_control_writes(tx, ids, today), build, batch)
+    if run.sink is None:
+        run.count("out_of_control", len(ids))
     await run.finish(tx, batch, all_flags)
 
 

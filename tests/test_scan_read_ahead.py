@@ -1,0 +1,160 @@
+"""The first scan reads each chunk of the backlog while the chunk before it is written (on the reader
+connection): it must flag and queue what reading every chunk in its own transaction does, and a write
+landing between two chunks must send the next chunk back to be read in its transaction.
+
+The 创意园党支部 and the 老街社区党支部 are fictional; so are their members.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from datetime import date, timedelta
+
+from bot.clock import FrozenClock
+from bot.domain.codes import OrgCategory, OrgLevel
+from bot.domain.org import Organization
+from bot.services.context import Services
+from bot.services.scan.run import run_scan
+from bot.storage import Database
+from bot.storage import orgs as org_repo
+from bot.storage import scan_repo
+from bot.storage.db import Tx
+from conftest import AUDIT_KEY
+from reminders_world import build_world
+
+# Days since the last contact on 2026-11-23, per member: within a month, 失控, 失联, none on record.
+BACKS = (3, 40, 200, 35, None, 400, 45, 10, 190, 33, 60, 250, 32, 5, 300)
+
+
+async def _register(db: Database, clock: FrozenClock) -> dict[str, int]:
+    """Two branches (the second answered for by the committee), fifteen members each, a third of them bound."""
+    w = await build_world(db, clock)
+    async with db.write("test") as tx:
+        second = await org_repo.add(tx, Organization(name="老街社区党支部", level=OrgLevel.BRANCH,
+                                                     category=OrgCategory.COMMUNITY, parent_id=w.committee))
+    today = clock.today()
+    for b, branch in enumerate((w.branch, second)):
+        for i, back in enumerate(BACKS):
+            await w.add_member(f"{'王赵'[b]}{i:02d}", None if back is None else today - timedelta(days=back),
+                               tg=5000 + 100 * b + i if i % 3 == 0 else None, lang="zh-hans", branch=branch)
+    return w.members
+
+
+async def _outcome(db: Database) -> dict:
+    """What the scan wrote: levels, cases, and every queued line per recipient and kind (messages may be
+    cut differently into parts; their lines may not differ)."""
+    levels = sorted(tuple(r) for r in await db.fetchall("SELECT member_id, level, since FROM contact_levels"))
+    cases = sorted(tuple(r) for r in await db.fetchall("SELECT member_id, state, opened_on FROM cases"))
+    lines: dict[tuple, list[str]] = {}
+    for r in await db.fetchall("SELECT chat_id, kind, payload FROM outbox"):
+        text = json.loads(r["payload"])["text"]
+        body = [ln for ln in text.split("\n") if ln.startswith("•")] if r["kind"] in ("lost", "out_of_control") else [text]
+        lines.setdefault((r["chat_id"], r["kind"]), []).extend(body)
+    return {"levels": levels, "cases": cases, "lines": {k: sorted(v) for k, v in lines.items()}}
+
+
+def _counting(monkeypatch) -> dict[str, int]:
+    """Count backlog reads: inside a write transaction, or ahead on the reader connection."""
+    calls = {"in_tx": 0, "ahead": 0}
+    real = scan_repo.backlog_rows
+
+    async def counted(source, *args, **kwargs):
+        calls["in_tx" if isinstance(source, Tx) else "ahead"] += 1
+        return await real(source, *args, **kwargs)
+
+    monkeypatch.setattr(scan_repo, "backlog_rows", counted)
+    return calls
+
+
+async def test_chunks_read_ahead_flag_and_queue_what_one_transaction_does(tmp_path, clock, monkeypatch):
+    outcomes, reports = [], []
+    calls = _counting(monkeypatch)
+    for chunk in (10**6, 4):
+        own = FrozenClock(clock.now())
+        db = Database(tmp_path / f"c{chunk}.db", AUDIT_KEY, own)
+        await db.open()
+        try:
+            await _register(db, own)
+            reports.append((await run_scan(Services(db, own), chunk=chunk)).counts)
+            outcomes.append(await _outcome(db))
+            assert await db.verify_audit() == []
+        finally:
+            await db.close()
+    # By hand from BACKS: on 11-23 the cutoffs are 10-23 (one month) and 05-23 (six months, 184 days
+    # back): 失联 = 200, 400, 190, 250, 300 days (5), 失控 = 40, 35, 45, 33, 60, 32 days (6; 31 days back
+    # would be 10-23 itself, not past), per branch; the member with none on record was entered today.
+    assert reports[0] == reports[1] == {"lost": 10, "out_of_control": 12}
+    assert outcomes[0] == outcomes[1]
+    assert len(outcomes[0]["levels"]) == 22 and len(outcomes[0]["cases"]) == 10
+    # One read for the whole backlog in the first run; in the second, the first chunk in its transaction
+    # and every later one ahead (22 crossings in chunks of 4, whole branches: at least five more reads).
+    assert calls["in_tx"] == 2 and calls["ahead"] >= 5
+
+
+async def test_a_write_between_two_chunks_sends_the_next_one_back_to_its_transaction(tmp_path, clock, monkeypatch):
+    """The first branch's crossings in member order are 王01 王02 王03 王05 | 王06 王08 王09 王10 | …: in
+    chunks of four, 王06 (45 days, 失控) is in the second chunk, read ahead while the first is written.
+    Just then the secretary records a call with 王06 today; it commits between the two chunks. The
+    chunk read ahead predates the call: the scan must read it again, and not flag 王06."""
+    db = Database(tmp_path / "w.db", AUDIT_KEY, clock)
+    await db.open()
+    try:
+        members = await _register(db, clock)
+        late = members["王06"]
+        calls = _counting(monkeypatch)
+        written: list[int] = []
+        real_token = Tx.quiet_token
+
+        async def call() -> None:                # waits for the scan's transaction, then commits first
+            async with db.write("tg:1001") as tx:
+                await tx.execute("UPDATE members SET last_contact_on = ?, updated_at = ? WHERE id = ?",
+                                 (clock.today().isoformat(), tx.now_iso, late))
+            written.append(late)
+
+        async def token_then_a_call(self):
+            if not written and not calls.get("queued"):
+                calls["queued"] = 1
+                asyncio.ensure_future(call())    # queued on the write lock while the first chunk holds it
+            return await real_token(self)
+
+        monkeypatch.setattr(Tx, "quiet_token", token_then_a_call)
+        report = await run_scan(Services(db, clock), chunk=4)
+        assert written == [late]
+        levels = {r[0] for r in await db.fetchall("SELECT member_id FROM contact_levels")}
+        assert late not in levels
+        assert {members["王05"], members["王08"], members["王09"], members["王10"]} <= levels
+        assert report.counts == {"lost": 10, "out_of_control": 11}
+        texts = " ".join(json.loads(r["payload"])["text"] for r in await db.fetchall("SELECT payload FROM outbox"))
+        assert "王06" not in texts and "王08" in texts
+        assert calls["in_tx"] == 2                        # the first chunk, and the second read again
+        assert calls["ahead"] >= 3
+    finally:
+        await db.close()
+
+
+async def test_follows_tells_whether_anything_was_committed_in_between(tmp_path, clock):
+    db = Database(tmp_path / "f.db", AUDIT_KEY, clock)
+    await db.open()
+    try:
+        async with db.write("test") as tx:
+            token = await tx.quiet_token()
+        async with db.write("test") as tx:                   # the very next transaction
+            assert await tx.follows(token)
+            token = await tx.quiet_token()
+        async with db.write("other"):                        # another write of this process
+            pass
+        async with db.write("test") as tx:
+            assert not await tx.follows(token)
+            token = await tx.quiet_token()
+        other = sqlite3.connect(db.path)                     # another process's connection
+        try:
+            other.execute("INSERT INTO job_runs (job, scope, last_run) VALUES ('x', 'y', 'z')")
+            other.commit()
+        finally:
+            other.close()
+        async with db.write("test") as tx:
+            assert not await tx.follows(token)
+    finally:
+        await db.close()
