@@ -211,6 +211,11 @@ class Tx:
         a use case of five small writes spent more in handoffs than in SQLite). Returns each lastrowid."""
         return await self.conn._execute(_script_in_thread, self.conn._conn, statements)  # noqa: SLF001
 
+    async def in_thread(self, fn: Any, *args: Any) -> Any:
+        """fn(sqlite3 connection, *args) on the writer's thread, in one hop (a repository's few statements
+        that belong together, with no Python hop between them)."""
+        return await self.conn._execute(fn, self.conn._conn, *args)  # noqa: SLF001
+
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         if (self._audit_rows or self._mark) and _sees_audit(sql):   # it must see its own audit rows
             await self.flush_audit()

@@ -199,12 +199,22 @@ async def open_cases(tx: Tx, member_ids: Sequence[int], opened_on: date, state: 
     open_case_of: not closed, not regained); returns [(case_id, member_id)] of the cases opened.
 
     Straight from the id list (the members were just read by the scan; the foreign key still checks)."""
-    rows = await tx.fetchall(
+    ids = json.dumps(sorted(member_ids))
+    opened = await tx.in_thread(_open_cases_in_thread, opened_on.isoformat(), state, tx.now_iso, ids)
+    return sorted((c, m) for c, m in json.loads(opened))
+
+
+def _open_cases_in_thread(conn: Any, opened_on: str, state: str, now_iso: str, ids: str) -> str:
+    # Not INSERT … RETURNING: that hands back one row per step, and each step takes Python's GIL again
+    # while the scan composes messages in another thread. A new case's id is above every id before it
+    # (INTEGER PRIMARY KEY, and the write lock is ours): the new ones are read back as one JSON value.
+    before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM cases").fetchone()[0]
+    conn.execute(
         "INSERT INTO cases (member_id, opened_on, state, created_at) SELECT j.value, ?, ?, ? FROM json_each(?) j"
         " WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.member_id = j.value AND c.closed_on IS NULL"
-        " AND c.state NOT IN ('regained', 'closed')) RETURNING id, member_id",
-        (opened_on.isoformat(), state, tx.now_iso, json.dumps(sorted(member_ids))))
-    return sorted((r[0], r[1]) for r in rows)
+        " AND c.state NOT IN ('regained', 'closed'))", (opened_on, state, now_iso, ids)).close()
+    return conn.execute("SELECT json_group_array(json_array(id, member_id)) FROM cases WHERE id > ?",
+                        (before,)).fetchone()[0]
 
 
 async def transfers_due(tx: Tx, cut: date, branch_ids: Sequence[int] | None, limit: int) -> list[Any]:

@@ -43,6 +43,7 @@ from bot.services.scan import items as scan_items
 from bot.services.context import SCHEDULER, Actor, Services
 from bot.services.deadlines import deadline_reminders
 from bot.services.scan.batch import Batch, Contacts, Flag, Recipient, ScanRun, locale_of
+from bot.services.scan.gc_pause import cyclic_gc_paused
 from bot.services.scan.messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, check_in_payload, esc, template
 from bot.services.scan.settings import ReminderSettings, all_effective_settings
 from bot.storage import scan_repo
@@ -447,15 +448,16 @@ async def run_scan(services: Services, actor: Actor = SCHEDULER, *, org_ids: Seq
                 # The next run's window starts where this one stopped (only once all of it is written).
                 await scan_repo.record_states(tx, WINDOW_JOB, new_states, now)
 
-    if dry_run:
-        try:
-            async with db.write(actor.label) as tx:
-                run.shared_tx = tx
+    with cyclic_gc_paused():
+        if dry_run:
+            try:
+                async with db.write(actor.label) as tx:
+                    run.shared_tx = tx
+                    await body()
+                    raise _DryRun
+            except _DryRun:
+                pass
+        else:
+            async with db.bulk():
                 await body()
-                raise _DryRun
-        except _DryRun:
-            pass
-    else:
-        async with db.bulk():
-            await body()
     return ScanReport(now, dry_run, len(scope), dict(run.counts), run.messages)
