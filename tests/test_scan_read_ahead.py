@@ -114,7 +114,7 @@ async def test_a_write_between_two_chunks_sends_the_next_one_back_to_its_transac
             written.append(late)
 
         async def token_then_a_call(self):
-            if not written and not calls.get("queued"):
+            if calls["ahead"] and not calls.get("queued"):   # the first chunk's, with the second read ahead
                 calls["queued"] = 1
                 asyncio.ensure_future(call())    # queued on the write lock while the first chunk holds it
             return await real_token(self)

@@ -191,11 +191,12 @@ class Tx:
         row = await fetch_one(self.conn, "PRAGMA data_version")
         return self.seq, int(row[0])
 
-    async def follows(self, token: tuple[int, int]) -> bool:
-        """True when this transaction is the writer's next one after `token`'s and no other connection
-        committed since: the register is what `token`'s transaction left."""
+    async def follows(self, token: tuple[int, int], between: int = 0) -> bool:
+        """True when this transaction is the writer's next one after `token`'s, or after `between` more
+        that the caller made itself, and no other connection committed since: the register is what
+        `token`'s transaction and the caller's own left."""
         seq, version = token
-        if self.seq != seq + 1:
+        if self.seq != seq + 1 + between:
             return False
         row = await fetch_one(self.conn, "PRAGMA data_version")
         return int(row[0]) == version
@@ -392,6 +393,17 @@ class Database:
             if self._writer is not None:
                 await self._writer.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
                 await fetch_one(self._writer, "PRAGMA wal_checkpoint(PASSIVE)")
+
+    @asynccontextmanager
+    async def side_reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A reader connection of its own (its own thread), for reads that run beside the reader's work:
+        the scan reads its later steps while the reader reads the backlog ahead."""
+        conn = await _connect(self.path)
+        conn.row_factory = aiosqlite.Row
+        try:
+            yield conn
+        finally:
+            await conn.close()
 
     @property
     def reader(self) -> aiosqlite.Connection:

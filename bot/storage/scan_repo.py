@@ -152,8 +152,9 @@ async def window_rows(tx: Tx, cuts: Sequence[Cut], branch_ids: Sequence[int] | N
     parts.append(select.replace("FROM members m", "FROM members m INDEXED BY members_updated")
                  + f" AND m.updated_at >= :ran{scope}")
     params["ran"] = window.ran_at
-    return await fetch_tuples(
-        tx, f"SELECT c.id, c.branch_id, c.name, c.last_contact_on, c.created_at, c.officer_id,{_USER_PART}, c.target"
+    return await fetch_crossings(
+        tx, f"SELECT c.id AS id, c.branch_id AS branch_id, c.name AS name, c.last_contact_on AS last_contact_on,"
+        f" c.created_at AS created_at, c.officer_id AS officer_id,{_USER_PART}, c.target AS target"
         f" FROM ({' UNION '.join(parts)}) c LEFT JOIN users mu ON mu.member_id = c.id"
         f" LEFT JOIN users ou ON ou.member_id = c.officer_id WHERE c.target > c.level ORDER BY c.branch_id, c.id",
         params)

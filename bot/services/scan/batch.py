@@ -204,6 +204,8 @@ class ScanRun:
         self.shared_tx: Tx | None = None
         self.counts: dict[str, int] = {}
         self.messages = 0
+        self.writes = 0                    # write transactions this run began (ReadAhead counts them)
+        self.lost: set[int] = set()        # members this run raised to 失联
 
     def tx(self) -> Any:
         from contextlib import asynccontextmanager
@@ -212,7 +214,10 @@ class ScanRun:
         async def shared():
             yield self.shared_tx
 
-        return shared() if self.shared_tx is not None else self.db.write(self.actor_label)
+        if self.shared_tx is not None:
+            return shared()
+        self.writes += 1
+        return self.db.write(self.actor_label)
 
     def count(self, kind: str, n: int) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + n

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 from bot.domain.codes import PolicyVersion, SpecialStatus
 from bot.domain.disposition import removal_due_on
+from bot.services.scan.ahead import Read, ReadAhead
 from bot.services.scan.batch import Batch, Recipient, ScanRun, locale_of
 from bot.services.scan.messages import (
     LINE_CASE_ATTEMPT, LINE_CASE_NO_ATTEMPT, LINE_LAST_CONTACT, LINE_NO_CONTACT, LINE_REMOVAL, LINE_TRANSFER, line,
@@ -20,14 +21,33 @@ from bot.services.scan.settings import ReminderSettings
 from bot.storage import scan_repo
 
 
+def reads(run: ScanRun, conf: ReminderSettings, today: date, org_ids: Sequence[int] | None) -> dict[str, Read]:
+    """The first read of each check below, to start ahead of the crossings (bot.services.scan.ahead)."""
+    out: dict[str, Read] = {
+        "transfers": lambda src: scan_repo.transfers_due(src, today - timedelta(days=conf.receipt_days), org_ids,
+                                                         run.chunk),
+        "idle": lambda src: scan_repo.idle_cases(src, today, conf.case_idle_days, org_ids, run.chunk),
+    }
+    if today.day >= conf.flow_reminder_day:
+        out["flow"] = lambda src: scan_repo.flow_due(src, today.replace(day=1), today.strftime("%Y-%m"), org_ids,
+                                                     run.chunk)
+    return out
+
+
+async def _first(ahead: ReadAhead | None, tx: Any, name: str) -> list[Any] | None:
+    return None if ahead is None else await ahead.take(tx, name)
+
+
 async def transfers_without_receipt(run: ScanRun, conf: ReminderSettings, today: date,
-                                    org_ids: Sequence[int] | None) -> None:
+                                    org_ids: Sequence[int] | None, ahead: ReadAhead | None = None) -> None:
     """Seed 000 step 10: a transfer out with no 回执 after N days — confirm with the receiving organization;
     the member is marked 口袋党员 risk (special_statuses gets "pocket", audited)."""
     cut = today - timedelta(days=conf.receipt_days)
     while True:
         async with run.tx() as tx:
-            rows = await scan_repo.transfers_due(tx, cut, org_ids, run.chunk)
+            rows = await _first(ahead, tx, "transfers")
+            if rows is None:
+                rows = await scan_repo.transfers_due(tx, cut, org_ids, run.chunk)
             if rows:
                 await scan_repo.flag_transfers(tx, [r["id"] for r in rows], today)
                 marked = await scan_repo.mark_pocket(tx, sorted({r["member_id"] for r in rows}),
@@ -52,12 +72,15 @@ async def transfers_without_receipt(run: ScanRun, conf: ReminderSettings, today:
             break
 
 
-async def idle_cases(run: ScanRun, conf: ReminderSettings, today: date, org_ids: Sequence[int] | None) -> None:
+async def idle_cases(run: ScanRun, conf: ReminderSettings, today: date, org_ids: Sequence[int] | None,
+                     ahead: ReadAhead | None = None) -> None:
     """An open (searching) case with no search attempt in the last N days: remind whoever answers for the
     branch, once per N-day period without an attempt."""
     while True:
         async with run.tx() as tx:
-            rows = await scan_repo.idle_cases(tx, today, conf.case_idle_days, org_ids, run.chunk)
+            rows = await _first(ahead, tx, "idle")
+            if rows is None:
+                rows = await scan_repo.idle_cases(tx, today, conf.case_idle_days, org_ids, run.chunk)
             if rows:
                 await scan_repo.add_marks(tx, [f"case_idle:{r['id']}:{r['due']}" for r in rows])
                 batch, flags = Batch(today), []
@@ -74,7 +97,8 @@ async def idle_cases(run: ScanRun, conf: ReminderSettings, today: date, org_ids:
             break
 
 
-async def flow_members(run: ScanRun, conf: ReminderSettings, today: date, org_ids: Sequence[int] | None) -> None:
+async def flow_members(run: ScanRun, conf: ReminderSettings, today: date, org_ids: Sequence[int] | None,
+                       ahead: ReadAhead | None = None) -> None:
     """Flow members with no contact recorded this month: remind their officer (指定专人, seed 004 measure 二),
     or whoever answers for the branch when none is bound, once a month from the configured day on."""
     if today.day < conf.flow_reminder_day:
@@ -82,7 +106,11 @@ async def flow_members(run: ScanRun, conf: ReminderSettings, today: date, org_id
     month = today.strftime("%Y-%m")
     while True:
         async with run.tx() as tx:
-            rows = await scan_repo.flow_due(tx, today.replace(day=1), month, org_ids, run.chunk)
+            read = await _first(ahead, tx, "flow")
+            if read is None:
+                read = rows = await scan_repo.flow_due(tx, today.replace(day=1), month, org_ids, run.chunk)
+            else:                  # read before this run raised its 失联 members: leave those out
+                rows = [r for r in read if r["id"] not in run.lost]
             if rows:
                 await scan_repo.add_marks(tx, [f"flow:{r['id']}:{month}" for r in rows])
                 batch, flags = Batch(today), []
@@ -102,7 +130,7 @@ async def flow_members(run: ScanRun, conf: ReminderSettings, today: date, org_id
                     batch.add("flow_contact", r["branch_id"], to, {"month": month}, item, f"member:{r['id']}", flag)
                     flags.append(flag)
                 await run.finish(tx, batch, flags)
-        if len(rows) < run.chunk:
+        if len(read) < run.chunk:
             break
 
 

@@ -40,6 +40,7 @@ from bot.domain.dates import add_months
 from bot.domain.disposition import SEARCHING
 from bot.i18n import DEFAULT_LOCALE
 from bot.services.scan import items as scan_items
+from bot.services.scan.ahead import ReadAhead, settle
 from bot.services.context import SCHEDULER, Actor, Services
 from bot.services.deadlines import deadline_reminders
 from bot.services.scan.batch import Batch, Contacts, Flag, Recipient, ScanRun, locale_of
@@ -205,7 +206,7 @@ async def _backlog(run: ScanRun, conf: ReminderSettings, today: date, branch_ids
                     chunk = await ahead
                 else:
                     if ahead is not None:
-                        await _discard(ahead)
+                        await settle(ahead)
                     chunk = await _read_chunk(run, tx, branch_ids, cuts, after)
                 ahead, after = None, chunk.after
                 if chunk.more and read_ahead:
@@ -218,15 +219,7 @@ async def _backlog(run: ScanRun, conf: ReminderSettings, today: date, branch_ids
                 return
     finally:
         if ahead is not None:
-            await _discard(ahead)
-
-
-async def _discard(task: "asyncio.Future[Any]") -> None:
-    """Wait for a read ahead that will not be used (its connection stays in order), ignoring its result."""
-    try:
-        await task
-    except Exception:  # noqa: BLE001 (its chunk is read again in its own transaction, or the scan failed)
-        pass
+            await settle(ahead)
 
 
 def _split(rows: list[Any]) -> tuple[list[Any], list[Any]]:
@@ -245,9 +238,10 @@ async def _flag(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows
         await _flag_out_of_control(run, tx, conf, today, out_of_control)
 
 
-async def _lost_writes(tx: Any, ids: list[int], today: date) -> list[tuple[int, int]]:
+async def _lost_writes(run: ScanRun, tx: Any, ids: list[int], today: date) -> list[tuple[int, int]]:
     """Raise the members to 失联 and open a case for each one without a case in progress."""
     await scan_repo.set_levels(tx, ids, ContactLevel.LOST.code, today)
+    run.lost.update(ids)
     opened = await scan_repo.open_cases(tx, ids, today, SEARCHING)
     # One audit row per chunk for the levels raised and one for the cases opened, every id listed: a
     # backlog of 150,000 members would otherwise spend seconds on per-row HMACs.
@@ -318,10 +312,10 @@ async def _flag_lost(run: ScanRun, tx: Any, conf: ReminderSettings, today: date,
         all_flags.extend(_compose_lost(run, conf, today, rows, batch, case_of))
 
     if run.sink is None:
-        await _alongside(_lost_writes(tx, ids, today), build, batch)
+        await _alongside(_lost_writes(run, tx, ids, today), build, batch)
         run.count("lost", len(ids))
     else:                             # the report names each member's case: open the cases first
-        case_of.update((mid, cid) for cid, mid in await _lost_writes(tx, ids, today))
+        case_of.update((mid, cid) for cid, mid in await _lost_writes(run, tx, ids, today))
         build()
     await run.finish(tx, batch, all_flags)
 
@@ -402,10 +396,17 @@ async def scan_group(run: ScanRun, conf: ReminderSettings, org_ids: Sequence[int
     """Every check for the nodes sharing one set of settings and one window state (None: all nodes, no
     filter needed)."""
     today = run.now.astimezone(conf.tz).date()
-    await _crossings(run, conf, today, org_ids, level_cuts(today, conf), window_of(state))
-    await scan_items.transfers_without_receipt(run, conf, today, org_ids)
-    await scan_items.idle_cases(run, conf, today, org_ids)
-    await scan_items.flow_members(run, conf, today, org_ids)
+    ahead = ReadAhead(run) if run.shared_tx is None else None     # a dry run's writes are never committed
+    try:
+        if ahead is not None:
+            await ahead.start(scan_items.reads(run, conf, today, org_ids))
+        await _crossings(run, conf, today, org_ids, level_cuts(today, conf), window_of(state))
+        await scan_items.transfers_without_receipt(run, conf, today, org_ids, ahead)
+        await scan_items.idle_cases(run, conf, today, org_ids, ahead)
+        await scan_items.flow_members(run, conf, today, org_ids, ahead)
+    finally:
+        if ahead is not None:
+            await ahead.close()
     await scan_items.removals_due(run, conf, today, org_ids)
     await deadline_reminders(run, conf, today, org_ids)
 
