@@ -12,6 +12,8 @@ import json
 import sqlite3
 from datetime import date, timedelta
 
+import pytest
+
 from bot.clock import FrozenClock
 from bot.domain.codes import OrgCategory, OrgLevel
 from bot.domain.org import Organization
@@ -53,6 +55,24 @@ async def _outcome(db: Database) -> dict:
         body = [ln for ln in text.split("\n") if ln.startswith("•")] if r["kind"] in ("lost", "out_of_control") else [text]
         lines.setdefault((r["chat_id"], r["kind"]), []).extend(body)
     return {"levels": levels, "cases": cases, "lines": {k: sorted(v) for k, v in lines.items()}}
+
+
+@pytest.fixture
+async def world_db(db, clock):
+    return db, clock, await build_world(db, clock)
+
+
+def _sources(monkeypatch, name: str) -> list[str]:
+    """Where each call of scan_repo.<name> read: in a write transaction, or ahead on a side connection."""
+    sources: list[str] = []
+    real = getattr(scan_repo, name)
+
+    async def counted(source, *args, **kwargs):
+        sources.append("tx" if isinstance(source, Tx) else "ahead")
+        return await real(source, *args, **kwargs)
+
+    monkeypatch.setattr(scan_repo, name, counted)
+    return sources
 
 
 def _counting(monkeypatch) -> dict[str, int]:
@@ -158,3 +178,68 @@ async def test_follows_tells_whether_anything_was_committed_in_between(tmp_path,
             assert not await tx.follows(token)
     finally:
         await db.close()
+
+
+async def test_a_flow_member_raised_to_lost_by_this_scan_gets_no_flow_reminder(world_db, monkeypatch):
+    """The flow reminders are read before the crossings are written. On 11-23 (past the 20th, the flow
+    reminder day) 孙XX, a flow member not heard of since 2026-04-01 (more than six months), becomes 失联
+    in this very scan: the flow reminder read ahead lists him, and must leave him out (a lost member is
+    searched for, not reminded monthly); 钱XX, a flow member last heard of on 10-30 (within a month, not
+    this month), is reminded."""
+    db, clock, w = world_db
+    sun = await w.add_member("孙XX", date(2026, 4, 1), flow_officer=w.officer)
+    qian = await w.add_member("钱XX", date(2026, 10, 30), flow_officer=w.officer)
+    sources = _sources(monkeypatch, "flow_due")
+    report = await run_scan(Services(db, clock))
+    assert sources == ["ahead"]
+    assert report.counts == {"lost": 1, "flow_contact": 1}
+    flows = await db.fetchall("SELECT ref FROM outbox WHERE kind = 'flow_contact'")
+    assert [r["ref"] for r in flows] == [f"member:{qian}"]
+    assert sun in {r[0] for r in await db.fetchall("SELECT member_id FROM contact_levels WHERE level = 2")}
+
+
+async def test_a_receipt_recorded_while_the_crossings_are_written_is_seen(world_db, monkeypatch):
+    """吴XX's transfer out (sent 10-20) has had no 回执 for 34 days on 11-23: read ahead, it is due. While
+    the scan writes the crossings, the secretary records the 回执: the transfer check must read again and
+    flag nothing."""
+    db, clock, w = world_db
+    wu = await w.add_member("吴XX", date(2026, 11, 1))
+    await w.add_member("赵XX", date(2026, 3, 1))                      # a crossing to write
+    transfer = await w.execute(
+        "INSERT INTO transfers (member_id, kind, to_org, destination, phone, backup_name, backup_phone, sent_on,"
+        " created_at) VALUES (?, 'permanent', '杭州市某党委', '杭州', '13900000000', '王XX', '13900000001',"
+        " '2026-10-20', '2026-10-01T00:00:00+00:00')", (wu,))
+    real = scan_repo.set_levels
+    queued: list[int] = []
+
+    async def levels_then_a_receipt(tx, *args, **kwargs):
+        if not queued:
+            queued.append(1)
+
+            async def receipt() -> None:
+                async with db.write("tg:1001") as other:
+                    await other.execute("UPDATE transfers SET receipt_on = '2026-11-23' WHERE id = ?", (transfer,))
+            asyncio.ensure_future(receipt())
+        return await real(tx, *args, **kwargs)
+
+    monkeypatch.setattr(scan_repo, "set_levels", levels_then_a_receipt)
+    sources = _sources(monkeypatch, "transfers_due")
+    report = await run_scan(Services(db, clock))
+    assert sources == ["ahead", "tx"]                      # the read ahead was not taken
+    assert report.counts == {"lost": 1}
+    row = await db.fetchone("SELECT receipt_on, flagged_on FROM transfers WHERE id = ?", (transfer,))
+    assert tuple(row) == ("2026-11-23", None)
+
+
+async def test_without_a_write_in_between_the_checks_take_their_reads_ahead(world_db, monkeypatch):
+    """The same transfer, no receipt: flagged — from the read made ahead, not a second one."""
+    db, clock, w = world_db
+    wu = await w.add_member("吴XX", date(2026, 11, 1))
+    await w.add_member("赵XX", date(2026, 3, 1))
+    await w.execute(
+        "INSERT INTO transfers (member_id, kind, to_org, destination, phone, backup_name, backup_phone, sent_on,"
+        " created_at) VALUES (?, 'permanent', '杭州市某党委', '杭州', '13900000000', '王XX', '13900000001',"
+        " '2026-10-20', '2026-10-01T00:00:00+00:00')", (wu,))
+    sources = _sources(monkeypatch, "transfers_due")
+    assert (await run_scan(Services(db, clock))).counts == {"lost": 1, "transfer_no_receipt": 1}
+    assert sources == ["ahead"]
