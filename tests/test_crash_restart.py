@@ -71,6 +71,10 @@ async def wait_until(predicate, timeout: float, what: str, proc: asyncio.subproc
             raise AssertionError(f"the bot exited ({proc.returncode}) waiting for {what}: "
                                  f"{(await proc.stderr.read()).decode()[-3000:]}")
         if asyncio.get_running_loop().time() > deadline:
+            if proc is not None:
+                proc.kill()
+                err = (await proc.stderr.read()).decode()
+                raise AssertionError(f"timed out waiting for {what}: {err[-6000:]}")
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.02)
 
