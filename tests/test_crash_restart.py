@@ -45,7 +45,9 @@ async def register_members(path: Path, users: list[FakeUser]) -> dict[int, int]:
             for i, user in enumerate(users, 1):
                 member_id = await member_repo.insert(tx, Member(
                     branch_id=branch, name=f"王{i:02d}", id_number=fictional_id_number(date(1985, 3, 9), i),
-                    joined_on=date(2010, 7, 1), confirmed_on=date(2011, 7, 1)), last_contact_on=date(2026, 11, 1))
+                    joined_on=date(2010, 7, 1), confirmed_on=date(2011, 7, 1)),
+                    # in contact today by the real clock the bot runs on: its start-up scan flags nobody
+                    last_contact_on=datetime.now(ZoneInfo("Asia/Shanghai")).date())
                 await user_repo.ensure_user(tx, user.id)
                 await tx.execute("UPDATE users SET member_id = ? WHERE tg_id = ?", (member_id, user.id))
                 out[user.id] = member_id

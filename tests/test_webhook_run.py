@@ -49,7 +49,9 @@ async def register_member(path: Path, tg_id: int) -> None:
                                                          category=OrgCategory.PRIVATE))
             member_id = await member_repo.insert(tx, Member(
                 branch_id=branch, name="王XX", id_number=fictional_id_number(date(1985, 3, 9), 12),
-                joined_on=date(2010, 7, 1), confirmed_on=date(2011, 7, 1)), last_contact_on=date(2026, 11, 1))
+                joined_on=date(2010, 7, 1), confirmed_on=date(2011, 7, 1)),
+                # in contact today, by the real clock the bot runs on: its start-up scan must flag nobody
+                last_contact_on=datetime.now(ZoneInfo("Asia/Shanghai")).date())
             await user_repo.ensure_user(tx, tg_id)
             await tx.execute("UPDATE users SET member_id = ? WHERE tg_id = ?", (member_id, tg_id))
 
