@@ -159,15 +159,6 @@ async def fetch_packed(conn: aiosqlite.Connection, sql: str, params: Any, column
     return json.loads(text) if text else []
 
 
-async def fetch_packed_records(conn: aiosqlite.Connection, sql: str, params: Any,
-                               columns: Sequence[str]) -> list[dict[str, Any]]:
-    """fetch_packed's rows as dicts by column name (for code that reads rows by name)."""
-    pairs = ", ".join(f"'{c}', {c}" for c in columns)
-    text = await conn._execute(_packed_in_thread, conn._conn,  # noqa: SLF001
-                               f"SELECT json_group_array(json_object({pairs})) FROM ({sql})", params)
-    return json.loads(text) if text else []
-
-
 async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
     """One query in ONE hop to aiosqlite's thread: `async with conn.execute()` + fetch + close costs
     three, and each hop is a thread handoff — on the bot's hot path that was most of a request's cost."""

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from bot.clock import utc_iso
-from bot.storage.db import Database, Tx, fetch_packed, fetch_packed_records, fetch_tuples_plain
+from bot.storage.db import Database, Tx, fetch_packed, fetch_tuples_plain
 
 MAX_IN = 20000   # SQLite allows 32766 bound parameters; keep well under it
 
@@ -51,12 +51,6 @@ async def fetch_tuples(tx: Tx | Database, sql: str, params: Sequence[Any] = ()) 
 
 ROW_COLUMNS = ("id", "branch_id", "name", "last_contact_on", "created_at", "officer_id",
                "m_tg", "m_lang", "o_tg", "o_lang", "target")
-
-
-async def fetch_records(source: Any, sql: str, params: Any, columns: Sequence[str]) -> list[dict[str, Any]]:
-    """The rows of one of the scan's later checks, by name, in one aggregate value (db.fetch_packed: they
-    are read on a side connection while the crossings are written and composed)."""
-    return await fetch_packed_records(source.conn, sql, params, columns)
 
 
 async def fetch_crossings(tx: Tx | Database, sql: str, params: Any) -> list[list]:
@@ -262,12 +256,11 @@ def _open_cases_in_thread(conn: Any, opened_on: str, state: str, now_iso: str, i
 async def transfers_due(tx: Tx, cut: date, branch_ids: Sequence[int] | None, limit: int) -> list[Any]:
     """Transfers out sent on or before `cut` with no 回执 and not flagged yet."""
     scope, params = scope_sql("m.branch_id", branch_ids)
-    return await fetch_records(
-        tx, "SELECT t.id AS id, t.member_id AS member_id, t.to_org AS to_org, t.sent_on AS sent_on,"
-        " m.branch_id AS branch_id, m.name AS name FROM transfers t"
+    return await tx.fetchall(
+        "SELECT t.id, t.member_id, t.to_org, t.sent_on, m.branch_id, m.name FROM transfers t"
         " JOIN members m ON m.id = t.member_id WHERE t.receipt_on IS NULL AND t.sent_on <= ?"
         f" AND t.flagged_on IS NULL AND m.active = 1{scope} ORDER BY t.id LIMIT ?",
-        (cut.isoformat(), *params, limit), ("id", "member_id", "to_org", "sent_on", "branch_id", "name"))
+        (cut.isoformat(), *params, limit))
 
 
 async def flag_transfers(tx: Tx, transfer_ids: Iterable[int], on: date) -> None:
@@ -284,8 +277,8 @@ async def idle_cases(tx: Tx, today: date, idle_days: int, branch_ids: Sequence[i
     # A case opened less than idle_days ago cannot be idle (its base is never before its opening): the
     # cases the scan has just opened are left out before their attempts and marks are looked up.
     latest_open = (today - timedelta(days=idle_days)).isoformat()
-    return await fetch_records(
-        tx, "WITH c AS (SELECT c.id, c.member_id, c.opened_on, m.branch_id, m.name,"
+    return await tx.fetchall(
+        "WITH c AS (SELECT c.id, c.member_id, c.opened_on, m.branch_id, m.name,"
         "  (SELECT MAX(s.on_date) FROM search_attempts s WHERE s.case_id = c.id) AS last_attempt"
         "  FROM cases c JOIN members m ON m.id = c.member_id"
         f"  WHERE c.state = 'searching' AND c.opened_on <= ? AND c.closed_on IS NULL AND c.regained_on IS NULL"
@@ -295,20 +288,19 @@ async def idle_cases(tx: Tx, today: date, idle_days: int, branch_ids: Sequence[i
         " d AS (SELECT *, date(base, '+' || (periods * ?) || ' days') AS due FROM k WHERE periods >= 1)"
         " SELECT id, member_id, opened_on, branch_id, name, last_attempt, due FROM d"
         " WHERE NOT EXISTS (SELECT 1 FROM reminder_marks r WHERE r.key = 'case_idle:' || d.id || ':' || d.due)"
-        " ORDER BY id LIMIT ?", (latest_open, *params, t, n, n, limit),
-        ("id", "member_id", "opened_on", "branch_id", "name", "last_attempt", "due"))
+        " ORDER BY id LIMIT ?", (latest_open, *params, t, n, n, limit))
 
 
 async def flow_due(tx: Tx, month_start: date, month: str, branch_ids: Sequence[int] | None, limit: int) -> list[Any]:
     """Flow members (not lost) with no contact since the month began and no reminder this month."""
     scope, params = scope_sql("m.branch_id", branch_ids)
-    return await fetch_records(
-        tx, f"SELECT {_CANDIDATE_COLUMNS}{_CANDIDATE_FROM.replace('members m', 'members m INDEXED BY members_flow_contact')}"
+    return await tx.fetchall(
+        f"SELECT {_CANDIDATE_COLUMNS}{_CANDIDATE_FROM.replace('members m', 'members m INDEXED BY members_flow_contact')}"
         " WHERE m.is_flow = 1 AND m.active = 1"
         " AND (m.last_contact_on IS NULL OR m.last_contact_on < ?) AND NOT EXISTS (SELECT 1 FROM contact_levels l"
         " WHERE l.member_id = m.id AND l.level >= 2)"
         f"{scope} AND NOT EXISTS (SELECT 1 FROM reminder_marks r WHERE r.key = 'flow:' || m.id || ':' || ?)"
-        " ORDER BY m.id LIMIT ?", (month_start.isoformat(), *params, month, limit), ROW_COLUMNS[:-1])
+        " ORDER BY m.id LIMIT ?", (month_start.isoformat(), *params, month, limit))
 
 
 async def mark_pocket(tx: Tx, member_ids: Sequence[int], status: str) -> list[int]:

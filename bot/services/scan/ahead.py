@@ -22,8 +22,6 @@ from typing import Any, Awaitable, Callable
 from bot.storage.db import fetch_all
 
 Read = Callable[[Any], Awaitable[list[Any]]]
-# A read, and what to make of its rows without the database (in a worker thread, as soon as they come).
-Ahead = tuple[Read, Callable[[list[Any]], Any]]
 
 
 class _Source:
@@ -39,29 +37,24 @@ class _Source:
 class ReadAhead:
     def __init__(self, run: Any):
         self.run = run
-        self._tasks: dict[str, asyncio.Future[tuple[list[Any], Any]]] = {}
+        self._tasks: dict[str, asyncio.Future[list[Any]]] = {}
         self._token: tuple[int, int] | None = None
         self._writes_at_token = 0
         self._stack = AsyncExitStack()
 
-    async def start(self, reads: dict[str, Ahead]) -> None:
+    async def start(self, reads: dict[str, Read]) -> None:
         """Open the side connection and start every read inside a write transaction of the run's own."""
         conn = await self._stack.enter_async_context(self.run.db.side_reader())
         source = _Source(conn)
-
-        async def read_and_prepare(read: Read, prepare: Callable[[list[Any]], Any]) -> tuple[list[Any], Any]:
-            rows = await read(source)
-            return rows, await asyncio.to_thread(prepare, rows)
-
         async with self.run.tx() as tx:
-            for name, (read, prepare) in reads.items():
-                self._tasks[name] = asyncio.ensure_future(read_and_prepare(read, prepare))
+            for name, read in reads.items():
+                self._tasks[name] = asyncio.ensure_future(read(source))
             self._token = await tx.quiet_token()
             self._writes_at_token = self.run.writes
 
-    async def take(self, tx: Any, name: str) -> tuple[list[Any], Any] | None:
-        """The rows read ahead for `name` and what was made of them, if the register has not changed
-        under them (else None: read them in `tx`). Each read is taken once."""
+    async def take(self, tx: Any, name: str) -> list[Any] | None:
+        """The rows read ahead for `name`, if the register has not changed under them (else None: read
+        them in `tx`). Each read is taken once."""
         task = self._tasks.pop(name, None)
         if task is None or self._token is None:
             return None

@@ -8,90 +8,34 @@ idle period (reminder_marks "case_idle:<case>:<due>"), a flow member once per mo
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from bot.domain.codes import PolicyVersion, SpecialStatus
 from bot.domain.disposition import removal_due_on
-from bot.services.scan.ahead import Ahead, ReadAhead
-from bot.services.scan.batch import Batch, Flag, Recipient, ScanRun, locale_of
+from bot.services.scan.ahead import Read, ReadAhead
+from bot.services.scan.batch import Batch, Recipient, ScanRun, locale_of
 from bot.services.scan.messages import (
-    LINE_CASE_ATTEMPT, LINE_CASE_NO_ATTEMPT, LINE_LAST_CONTACT, LINE_NO_CONTACT, LINE_REMOVAL, LINE_TRANSFER, Line, line,
+    LINE_CASE_ATTEMPT, LINE_CASE_NO_ATTEMPT, LINE_LAST_CONTACT, LINE_NO_CONTACT, LINE_REMOVAL, LINE_TRANSFER, line,
 )
 from bot.services.scan.settings import ReminderSettings
 from bot.storage import scan_repo
 
 
-# A reminder line ready to be added to a Batch: (organization, recipients, line, ref, flag fields).
-Entry = tuple[int, list[Recipient], Line, str, dict[str, Any]]
-
-
-def _transfer_entries(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any]) -> list[Entry]:
-    return [(r["branch_id"], run.contacts.responsible(r["branch_id"]),
-             line(LINE_TRANSFER, name=r["name"], org=r["to_org"], date=r["sent_on"]), f"transfer:{r['id']}",
-             {"member_id": r["member_id"], "name": r["name"],
-              "detail": {"transfer_id": r["id"], "sent_on": r["sent_on"], "to_org": r["to_org"]}})
-            for r in rows]
-
-
-def _idle_entries(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any]) -> list[Entry]:
-    return [(r["branch_id"], run.contacts.responsible(r["branch_id"]),
-             line(LINE_CASE_ATTEMPT, name=r["name"], opened=r["opened_on"], last=r["last_attempt"])
-             if r["last_attempt"] else line(LINE_CASE_NO_ATTEMPT, name=r["name"], opened=r["opened_on"]),
-             f"case:{r['id']}",
-             {"member_id": r["member_id"], "name": r["name"],
-              "detail": {"case_id": r["id"], "last_attempt": r["last_attempt"], "due": r["due"]}})
-            for r in rows]
-
-
-def _flow_entries(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any]) -> list[Entry]:
-    month, out = today.strftime("%Y-%m"), []
-    for r in rows:
-        if r["last_contact_on"]:
-            item = line(LINE_LAST_CONTACT, name=r["name"], date=r["last_contact_on"],
-                        days=(today - date.fromisoformat(r["last_contact_on"])).days)
-        else:
-            entered = datetime.fromisoformat(r["created_at"]).astimezone(conf.tz).date()
-            item = line(LINE_NO_CONTACT, name=r["name"], date=entered.isoformat())
-        if r["o_tg"] is not None:
-            to = [Recipient(r["o_tg"], locale_of(r["o_lang"], None, run.default_locale))]
-        else:
-            to = run.contacts.responsible(r["branch_id"])
-        out.append((r["branch_id"], to, item, f"member:{r['id']}",
-                    {"member_id": r["id"], "name": r["name"], "last_contact_on": r["last_contact_on"],
-                     "detail": {"month": month, "officer_id": r["officer_id"]}}))
-    return out
-
-
-def reads(run: ScanRun, conf: ReminderSettings, today: date, org_ids: Sequence[int] | None) -> dict[str, Ahead]:
-    """The first read of each check below and the lines made of it, to start ahead of the crossings
-    (bot.services.scan.ahead)."""
-    def prepare(entries: Callable[..., list[Entry]]) -> Callable[[list[Any]], list[Entry]]:
-        return lambda rows: entries(run, conf, today, rows)
-
-    out: dict[str, Ahead] = {
-        "transfers": (lambda src: scan_repo.transfers_due(src, today - timedelta(days=conf.receipt_days), org_ids,
-                                                          run.chunk), prepare(_transfer_entries)),
-        "idle": (lambda src: scan_repo.idle_cases(src, today, conf.case_idle_days, org_ids, run.chunk),
-                 prepare(_idle_entries)),
+def reads(run: ScanRun, conf: ReminderSettings, today: date, org_ids: Sequence[int] | None) -> dict[str, Read]:
+    """The first read of each check below, to start ahead of the crossings (bot.services.scan.ahead)."""
+    out: dict[str, Read] = {
+        "transfers": lambda src: scan_repo.transfers_due(src, today - timedelta(days=conf.receipt_days), org_ids,
+                                                         run.chunk),
+        "idle": lambda src: scan_repo.idle_cases(src, today, conf.case_idle_days, org_ids, run.chunk),
     }
     if today.day >= conf.flow_reminder_day:
-        out["flow"] = (lambda src: scan_repo.flow_due(src, today.replace(day=1), today.strftime("%Y-%m"), org_ids,
-                                                      run.chunk), prepare(_flow_entries))
+        out["flow"] = lambda src: scan_repo.flow_due(src, today.replace(day=1), today.strftime("%Y-%m"), org_ids,
+                                                     run.chunk)
     return out
 
 
-async def _first(ahead: ReadAhead | None, tx: Any, name: str) -> tuple[list[Any], list[Entry]] | None:
+async def _first(ahead: ReadAhead | None, tx: Any, name: str) -> list[Any] | None:
     return None if ahead is None else await ahead.take(tx, name)
-
-
-def _add(run: ScanRun, batch: Batch, kind: str, header: dict[str, Any], entries: list[Entry]) -> list[Flag | None]:
-    """The entries into `batch`, each flagged (and counted)."""
-    flags: list[Flag | None] = []
-    for org, to, item, ref, fields in entries:
-        flag = run.flag(kind, org, **fields)
-        batch.add(kind, org, to, header, item, ref, flag)
-        flags.append(flag)
-    return flags
 
 
 async def transfers_without_receipt(run: ScanRun, conf: ReminderSettings, today: date,
@@ -101,12 +45,9 @@ async def transfers_without_receipt(run: ScanRun, conf: ReminderSettings, today:
     cut = today - timedelta(days=conf.receipt_days)
     while True:
         async with run.tx() as tx:
-            got = await _first(ahead, tx, "transfers")
-            if got is None:
+            rows = await _first(ahead, tx, "transfers")
+            if rows is None:
                 rows = await scan_repo.transfers_due(tx, cut, org_ids, run.chunk)
-                entries = _transfer_entries(run, conf, today, rows)
-            else:
-                rows, entries = got
             if rows:
                 await scan_repo.flag_transfers(tx, [r["id"] for r in rows], today)
                 marked = await scan_repo.mark_pocket(tx, sorted({r["member_id"] for r in rows}),
@@ -117,8 +58,15 @@ async def transfers_without_receipt(run: ScanRun, conf: ReminderSettings, today:
                 audits += [("member", mid, "pocket_risk", None, {"special_status_added": SpecialStatus.POCKET.value})
                            for mid in marked]
                 await tx.audit_many(audits)
-                batch = Batch(today)
-                flags = _add(run, batch, "transfer_no_receipt", {"days": conf.receipt_days}, entries)
+                batch, flags = Batch(today), []
+                for r in rows:
+                    flag = run.flag("transfer_no_receipt", r["branch_id"], member_id=r["member_id"], name=r["name"],
+                                    detail={"transfer_id": r["id"], "sent_on": r["sent_on"], "to_org": r["to_org"]})
+                    batch.add("transfer_no_receipt", r["branch_id"], run.contacts.responsible(r["branch_id"]),
+                              {"days": conf.receipt_days},
+                              line(LINE_TRANSFER, name=r["name"], org=r["to_org"], date=r["sent_on"]),
+                              f"transfer:{r['id']}", flag)
+                    flags.append(flag)
                 await run.finish(tx, batch, flags)
         if len(rows) < run.chunk:
             break
@@ -130,16 +78,20 @@ async def idle_cases(run: ScanRun, conf: ReminderSettings, today: date, org_ids:
     branch, once per N-day period without an attempt."""
     while True:
         async with run.tx() as tx:
-            got = await _first(ahead, tx, "idle")
-            if got is None:
+            rows = await _first(ahead, tx, "idle")
+            if rows is None:
                 rows = await scan_repo.idle_cases(tx, today, conf.case_idle_days, org_ids, run.chunk)
-                entries = _idle_entries(run, conf, today, rows)
-            else:
-                rows, entries = got
             if rows:
                 await scan_repo.add_marks(tx, [f"case_idle:{r['id']}:{r['due']}" for r in rows])
-                batch = Batch(today)
-                flags = _add(run, batch, "case_idle", {"days": conf.case_idle_days}, entries)
+                batch, flags = Batch(today), []
+                for r in rows:
+                    flag = run.flag("case_idle", r["branch_id"], member_id=r["member_id"], name=r["name"],
+                                    detail={"case_id": r["id"], "last_attempt": r["last_attempt"], "due": r["due"]})
+                    item = (line(LINE_CASE_ATTEMPT, name=r["name"], opened=r["opened_on"], last=r["last_attempt"])
+                            if r["last_attempt"] else line(LINE_CASE_NO_ATTEMPT, name=r["name"], opened=r["opened_on"]))
+                    batch.add("case_idle", r["branch_id"], run.contacts.responsible(r["branch_id"]),
+                              {"days": conf.case_idle_days}, item, f"case:{r['id']}", flag)
+                    flags.append(flag)
                 await run.finish(tx, batch, flags)
         if len(rows) < run.chunk:
             break
@@ -154,18 +106,29 @@ async def flow_members(run: ScanRun, conf: ReminderSettings, today: date, org_id
     month = today.strftime("%Y-%m")
     while True:
         async with run.tx() as tx:
-            got = await _first(ahead, tx, "flow")
-            if got is None:
+            read = await _first(ahead, tx, "flow")
+            if read is None:
                 read = rows = await scan_repo.flow_due(tx, today.replace(day=1), month, org_ids, run.chunk)
-                entries = _flow_entries(run, conf, today, rows)
             else:                  # read before this run raised its 失联 members: leave those out
-                read, all_entries = got
-                kept = [(r, e) for r, e in zip(read, all_entries) if r["id"] not in run.lost]
-                rows, entries = [r for r, _e in kept], [e for _r, e in kept]
+                rows = [r for r in read if r["id"] not in run.lost]
             if rows:
                 await scan_repo.add_marks(tx, [f"flow:{r['id']}:{month}" for r in rows])
-                batch = Batch(today)
-                flags = _add(run, batch, "flow_contact", {"month": month}, entries)
+                batch, flags = Batch(today), []
+                for r in rows:
+                    if r["last_contact_on"]:
+                        item = line(LINE_LAST_CONTACT, name=r["name"], date=r["last_contact_on"],
+                                    days=(today - date.fromisoformat(r["last_contact_on"])).days)
+                    else:
+                        entered = datetime.fromisoformat(r["created_at"]).astimezone(conf.tz).date()
+                        item = line(LINE_NO_CONTACT, name=r["name"], date=entered.isoformat())
+                    if r["o_tg"] is not None:
+                        to = [Recipient(r["o_tg"], locale_of(r["o_lang"], None, run.default_locale))]
+                    else:
+                        to = run.contacts.responsible(r["branch_id"])
+                    flag = run.flag("flow_contact", r["branch_id"], member_id=r["id"], name=r["name"],
+                                    last_contact_on=r["last_contact_on"], detail={"month": month, "officer_id": r["officer_id"]})
+                    batch.add("flow_contact", r["branch_id"], to, {"month": month}, item, f"member:{r['id']}", flag)
+                    flags.append(flag)
                 await run.finish(tx, batch, flags)
         if len(read) < run.chunk:
             break
