@@ -271,6 +271,8 @@ class Database:
         self._now: sqlite3.Connection | None = None    # see fetchone_now
         self._lock = asyncio.Lock()
         self._writes = 0    # write transactions begun on the writer (Tx.seq, Tx.follows)
+        self._side: aiosqlite.Connection | None = None    # see side_reader
+        self._side_lock = asyncio.Lock()
 
     async def open(self) -> "Database":
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -294,10 +296,10 @@ class Database:
         if self._now is not None:
             self._now.close()
             self._now = None
-        for conn in (self._reader, self._writer):
+        for conn in (self._side, self._reader, self._writer):
             if conn is not None:
                 await conn.close()
-        self._reader = self._writer = None
+        self._side = self._reader = self._writer = None
 
     async def __aenter__(self) -> "Database":
         return await self.open()
@@ -394,16 +396,16 @@ class Database:
                 await self._writer.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
                 await fetch_one(self._writer, "PRAGMA wal_checkpoint(PASSIVE)")
 
-    @asynccontextmanager
-    async def side_reader(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A reader connection of its own (its own thread), for reads that run beside the reader's work:
-        the scan reads its later steps while the reader reads the backlog ahead."""
-        conn = await _connect(self.path)
-        conn.row_factory = aiosqlite.Row
-        try:
-            yield conn
-        finally:
-            await conn.close()
+    async def side_reader(self) -> aiosqlite.Connection:
+        """A second reader connection (its own thread), for reads that run beside the reader's work: the
+        scan reads its later checks while the reader reads the backlog ahead. Opened on first use (about
+        10 ms: the daily scan would pay it every day) and kept until close()."""
+        async with self._side_lock:
+            if self._side is None:
+                conn = await _connect(self.path)
+                conn.row_factory = aiosqlite.Row
+                self._side = conn
+            return self._side
 
     @property
     def reader(self) -> aiosqlite.Connection:

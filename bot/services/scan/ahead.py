@@ -16,7 +16,6 @@ the flow reminders when read in the transaction — are left out here by their i
 from __future__ import annotations
 
 import asyncio
-from contextlib import AsyncExitStack
 from typing import Any, Awaitable, Callable
 
 from bot.storage.db import fetch_all
@@ -40,12 +39,10 @@ class ReadAhead:
         self._tasks: dict[str, asyncio.Future[list[Any]]] = {}
         self._token: tuple[int, int] | None = None
         self._writes_at_token = 0
-        self._stack = AsyncExitStack()
 
     async def start(self, reads: dict[str, Read]) -> None:
         """Open the side connection and start every read inside a write transaction of the run's own."""
-        conn = await self._stack.enter_async_context(self.run.db.side_reader())
-        source = _Source(conn)
+        source = _Source(await self.run.db.side_reader())
         async with self.run.tx() as tx:
             for name, read in reads.items():
                 self._tasks[name] = asyncio.ensure_future(read(source))
@@ -68,7 +65,6 @@ class ReadAhead:
         for task in self._tasks.values():
             await settle(task)
         self._tasks.clear()
-        await self._stack.aclose()
 
 
 async def settle(task: "asyncio.Future[Any]") -> None:
