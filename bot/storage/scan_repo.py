@@ -195,41 +195,6 @@ async def record_states(tx: Tx, job: str, states: Iterable[tuple[Sequence[str], 
         " DO UPDATE SET last_run = excluded.last_run, state = excluded.state", rows)
 
 
-async def queue_check_ins(tx: Tx, rows: Sequence[tuple[int, int, str, str]], day: str,
-                          templates: dict[str, tuple[str, str]]) -> int:
-    """Queue the one-tap 报平安 check-ins of `rows` [(member_id, chat_id, locale, name)], in that order,
-    in one statement; returns how many were new (the outbox key "check_in:<member>:<day>" makes a second
-    queueing a no-op). `templates`: per locale, the payload JSON around the escaped name (bot.services.
-    scan.messages.check_in_template).
-
-    SQLite builds each payload: the name escaped for HTML (as messages.esc: &, <, >) and quoted for
-    JSON (json_quote, the escapes of json.encoder.encode_basestring), so no Python runs per row while
-    the scan composes the lists in another thread (tests/test_scan_window.py holds the two equal)."""
-    if not rows:
-        return 0
-    return await tx.in_thread(_check_ins_in_thread, json.dumps(rows, ensure_ascii=False), day, tx.now_iso,
-                              json.dumps(templates, ensure_ascii=False))
-
-
-_NAME = "json_extract(j.value, '$[3]')"
-_HTML_ESCAPED_NAME = f"replace(replace(replace({_NAME}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
-
-
-def _check_ins_in_thread(conn: Any, rows: str, day: str, now_iso: str, templates: str) -> int:
-    before = conn.total_changes
-    conn.execute(
-        "WITH r AS (SELECT j.key AS n, json_extract(j.value, '$[0]') AS member_id,"
-        " json_extract(j.value, '$[1]') AS chat_id, json_extract(j.value, '$[2]') AS locale,"
-        f" json_quote({_HTML_ESCAPED_NAME}) AS name FROM json_each(:rows) j)"
-        " INSERT OR IGNORE INTO outbox (key, chat_id, kind, payload, ref, created_at, not_before)"
-        " SELECT 'check_in:' || r.member_id || ':' || :day, r.chat_id, 'check_in',"
-        " json_extract(t.value, '$[0]') || substr(r.name, 2, length(r.name) - 2) || json_extract(t.value, '$[1]')"
-        " || r.member_id || '\"}]]}', 'member:' || r.member_id, :now, :now"
-        " FROM r JOIN json_each(:templates) t ON t.key = r.locale ORDER BY r.n",
-        {"rows": rows, "day": day, "now": now_iso, "templates": templates}).close()
-    return conn.total_changes - before
-
-
 async def open_cases(tx: Tx, member_ids: Sequence[int], opened_on: date, state: str) -> list[tuple[int, int]]:
     """Open a lost-contact case for each member without a case in progress (as bot.storage.cases.
     open_case_of: not closed, not regained); returns [(case_id, member_id)] of the cases opened.

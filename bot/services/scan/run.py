@@ -43,9 +43,9 @@ from bot.services.scan import items as scan_items
 from bot.services.scan.ahead import ReadAhead, settle
 from bot.services.context import SCHEDULER, Actor, Services
 from bot.services.deadlines import deadline_reminders
-from bot.services.scan.batch import Batch, Contacts, Flag, Recipient, Reminder, ScanRun, locale_of
+from bot.services.scan.batch import Batch, Contacts, Flag, Recipient, ScanRun, locale_of
 from bot.services.scan.gc_pause import cyclic_gc_paused
-from bot.services.scan.messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, check_in_template, esc, template
+from bot.services.scan.messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, check_in_payload, esc, template
 from bot.services.scan.settings import ReminderSettings, all_effective_settings
 from bot.storage import scan_repo
 from bot.storage.scan_repo import BRANCH, CREATED, ID, LAST, M_LANG, M_TG, NAME, O_LANG, O_TG, TARGET, Window
@@ -329,10 +329,10 @@ async def _out_of_control_writes(tx: Any, ids: list[int], today: date) -> None:
 def _compose_out_of_control(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any],
                             batch: Batch) -> list[Flag | None]:
     """Each member's 指定专人, if bound to the bot and not blocked, is told about them; the others are
-    listed to whoever answers for the branch. (A bound member's check-in: _check_ins.)"""
+    listed to whoever answers for the branch; a bound member also gets the one-tap check-in."""
     all_flags: list[Flag | None] = []
-    header, kind = {"months": conf.out_of_control_months}, "out_of_control"
-    default, days_since = run.default_locale, DaysSince(today)
+    header, day, kind = {"months": conf.out_of_control_months}, today.isoformat(), "out_of_control"
+    single, default, days_since = batch.single_payload, run.default_locale, DaysSince(today)
     for branch, group in _branches(rows):
         to = run.contacts.responsible(branch)
         flag_of: dict[int, Flag | None] = {}
@@ -347,21 +347,16 @@ def _compose_out_of_control(run: ScanRun, conf: ReminderSettings, today: date, r
                 items, refs, flags = _list_items(run, kind, [r], officer, days_since, conf)
                 batch.add_many(kind, branch, officer, header, items, refs, flags)
                 flag_of[r[ID]] = flags[0]
+            if r[M_TG] is not None:
+                payload = check_in_payload(locale_of(r[M_LANG], None, default), r[NAME], r[ID])
+                single(f"check_in:{r[ID]}:{day}", r[M_TG], "check_in", payload, f"member:{r[ID]}",
+                       flag_of[r[ID]])
         all_flags.extend(flag_of[r[ID]] for r in group)
     return all_flags
 
 
-def _check_ins(run: ScanRun, rows: list[Any]) -> tuple[list[tuple[int, int, str, str]], dict[str, tuple[str, str]]]:
-    """The one-tap 报平安 check-in for each bound member (not blocked), in their language: the rows and
-    templates scan_repo.queue_check_ins builds the payloads from."""
-    default = run.default_locale
-    out = [(r[ID], r[M_TG], locale_of(r[M_LANG], None, default), r[NAME]) for r in rows if r[M_TG] is not None]
-    return out, {locale: check_in_template(locale) for locale in {c[2] for c in out}}
-
-
 async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
     ids, batch, all_flags = [r[ID] for r in rows], Batch(today), []
-    check_ins, templates = _check_ins(run, rows)
 
     def build() -> None:
         all_flags.extend(_compose_out_of_control(run, conf, today, rows, batch))
@@ -369,16 +364,7 @@ async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, to
     await _alongside(_out_of_control_writes(tx, ids, today), build, batch)
     if run.sink is None:
         run.count("out_of_control", len(ids))
-    await run.finish(tx, batch, [])
-    # After the lists, as before: the sender takes messages in the order they were queued.
-    run.messages += await scan_repo.queue_check_ins(tx, check_ins, today.isoformat(), templates)
-    if run.sink is not None:
-        day = today.isoformat()
-        for r, f in zip(rows, all_flags):        # aligned: both in branch and member order
-            if f is not None:
-                if r[M_TG] is not None:
-                    f.reminders.append(Reminder("check_in", r[M_TG], f"check_in:{r[ID]}:{day}"))
-                run.sink(f)
+    await run.finish(tx, batch, all_flags)
 
 
 LEVEL_OF = {"lost": ContactLevel.LOST.value, "out_of_control": ContactLevel.OUT_OF_CONTROL.value}
