@@ -128,15 +128,21 @@ async def backlog_rows(tx: Tx, cuts: Sequence[Cut], branch_ids: Sequence[int] | 
         f" AND {target} > COALESCE(l.level, 0) ORDER BY m.branch_id, m.id LIMIT :n", params)
 
 
-async def window_rows(tx: Tx, cuts: Sequence[Cut], branch_ids: Sequence[int] | None,
-                      window: Window) -> list[tuple]:
+async def window_rows(tx: Tx | Database, cuts: Sequence[Cut], branch_ids: Sequence[int] | None,
+                      window: Window, branches: tuple[int | None, int | None] = (None, None)) -> list[tuple]:
     """The daily scan's crossings, as backlog_rows gives them (branch and member order), read from the
     window of the node's last run: the members whose last contact (or entry) falls between that run's
     cutoff and today's, for each level, plus the members whose record changed since that run (a contact
     entered with a past date, an import, a move), whatever their dates. Each is tested in full, so the
     window only chooses what is read: the result is what a full read gives (tests/test_scan_window.py),
-    from a day's worth of members instead of the register."""
+    from a day's worth of members instead of the register. `branches`: only branch ids in [lo, hi)
+    (None: unbounded), to read the window in parts."""
     scope, params = _params(cuts, branch_ids)
+    lo, hi = branches
+    if lo is not None:
+        scope, params["blo"] = scope + " AND m.branch_id >= :blo", lo
+    if hi is not None:
+        scope, params["bhi"] = scope + " AND m.branch_id < :bhi", hi
     target = _target(cuts)
     # The ranges on last_contact_on are read from members_scan_contact alone (it holds the name and the
     # officer); UNION drops a member found twice (in a range and changed since the last run).

@@ -157,12 +157,43 @@ async def _crossings(run: ScanRun, conf: ReminderSettings, today: date, branch_i
     it); a later run reads its window in one go, in the transaction that flags it."""
     cut_list = list(cuts.values())
     if window is not None:
-        async with run.tx() as tx:
-            rows = await scan_repo.window_rows(tx, cut_list, branch_ids, window)
-            for part in _whole_branches(rows, run.chunk):
-                await _flag(run, tx, conf, today, part)
+        await _window(run, conf, today, branch_ids, cut_list, window)
         return
     await _backlog(run, conf, today, branch_ids, cut_list)
+
+
+def _halves(run: ScanRun, branch_ids: Sequence[int] | None) -> list[tuple[int | None, int | None]]:
+    """The organizations in two ranges of ids [lo, hi) of about as many nodes each (None: unbounded)."""
+    ids = sorted(run.contacts.parent if branch_ids is None else branch_ids)
+    if len(ids) < 2:
+        return [(None, None)]
+    mid = ids[len(ids) // 2]
+    return [(None, mid), (mid, None)]
+
+
+async def _window(run: ScanRun, conf: ReminderSettings, today: date, branch_ids: Sequence[int] | None,
+                  cuts: list[scan_repo.Cut], window: Window) -> None:
+    """A later run: its window, in one transaction, read in two halves of the branches. The second half
+    is read on the reader connection while the first is written: the read starts inside this
+    transaction, which holds the write lock (nothing else commits), and the halves are disjoint (what
+    the first half writes is not what the second reads). A dry run reads both in its transaction."""
+    ranges = _halves(run, branch_ids)
+    ahead: asyncio.Future[list[Any]] | None = None
+    async with run.tx() as tx:
+        try:
+            for i, branches in enumerate(ranges):
+                if ahead is not None:
+                    rows, ahead = await ahead, None
+                else:
+                    rows = await scan_repo.window_rows(tx, cuts, branch_ids, window, branches)
+                if i + 1 < len(ranges) and run.shared_tx is None:
+                    ahead = asyncio.ensure_future(
+                        scan_repo.window_rows(run.db, cuts, branch_ids, window, ranges[i + 1]))
+                for part in _whole_branches(rows, run.chunk):
+                    await _flag(run, tx, conf, today, part)
+        finally:
+            if ahead is not None:
+                await settle(ahead)
 
 
 @dataclass
