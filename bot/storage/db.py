@@ -129,20 +129,6 @@ def _sees_audit(sql: str) -> bool:
     return "audit" in low or "applied_updates" in low
 
 
-def _tuples_in_thread(conn: Any, sql: str, params: Sequence[Any]) -> list[tuple]:
-    cur = conn.execute(sql, params)
-    try:
-        cur.row_factory = None        # plain tuples: hundreds of thousands of rows, read by position
-        return cur.fetchall()
-    finally:
-        cur.close()
-
-
-async def fetch_tuples_plain(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    """All rows as plain tuples, in one hop to aiosqlite's thread (bulk reads of the scan)."""
-    return await conn._execute(_tuples_in_thread, conn._conn, sql, params)  # noqa: SLF001
-
-
 def _packed_in_thread(conn: Any, sql: str, params: Any) -> str | None:
     return conn.execute(sql, params).fetchone()[0]
 
@@ -188,8 +174,7 @@ class Tx:
         """Where the register stands as this transaction writes it: the writer's transaction count and
         SQLite's data_version (which moves when another connection — another process — commits).
         `follows(token)` in the next transaction tells whether anything else was written in between."""
-        row = await fetch_one(self.conn, "PRAGMA data_version")
-        return self.seq, int(row[0])
+        return self.seq, await self._data_version()
 
     async def follows(self, token: tuple[int, int], between: int = 0) -> bool:
         """True when this transaction is the writer's next one after `token`'s, or after `between` more
@@ -198,8 +183,10 @@ class Tx:
         seq, version = token
         if self.seq != seq + 1 + between:
             return False
-        row = await fetch_one(self.conn, "PRAGMA data_version")
-        return int(row[0]) == version
+        return await self._data_version() == version
+
+    async def _data_version(self) -> int:
+        return int((await fetch_one(self.conn, "PRAGMA data_version"))[0])
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         return await self.conn.execute(sql, params)

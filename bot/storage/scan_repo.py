@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from bot.clock import utc_iso
-from bot.storage.db import Database, Tx, fetch_packed, fetch_tuples_plain
+from bot.storage.db import Database, Tx, fetch_packed
 
 MAX_IN = 20000   # SQLite allows 32766 bound parameters; keep well under it
 
@@ -41,12 +41,6 @@ _CANDIDATE_FROM = (" FROM members m LEFT JOIN users mu ON mu.member_id = m.id"
                    " LEFT JOIN users ou ON ou.member_id = m.officer_id")
 # Positions in candidate rows (the scan reads hundreds of thousands of rows: by index, not by name).
 ID, BRANCH, NAME, LAST, CREATED, OFFICER, M_TG, M_LANG, O_TG, O_LANG = range(10)
-
-
-async def fetch_tuples(tx: Tx | Database, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    """Rows as plain tuples (no Row objects): for the scan's bulk reads, read by position."""
-    conn = tx.conn if isinstance(tx, Tx) else tx.reader
-    return await fetch_tuples_plain(conn, sql, params)
 
 
 ROW_COLUMNS = ("id", "branch_id", "name", "last_contact_on", "created_at", "officer_id",
@@ -108,8 +102,8 @@ def _params(cuts: Sequence[Cut], branch_ids: Sequence[int] | None) -> tuple[str,
     return scope, params
 
 
-async def backlog_rows(tx: Tx, cuts: Sequence[Cut], branch_ids: Sequence[int] | None,
-                       after: tuple[int, int], limit: int) -> list[tuple]:
+async def backlog_rows(tx: Tx | Database, cuts: Sequence[Cut], branch_ids: Sequence[int] | None,
+                       after: tuple[int, int], limit: int) -> list[list]:
     """The first scan's next `limit` members (after `after` = (branch_id, member_id), in that order) who
     crossed a threshold above the level they are flagged at: the message row, then the target level.
 
@@ -129,7 +123,7 @@ async def backlog_rows(tx: Tx, cuts: Sequence[Cut], branch_ids: Sequence[int] | 
 
 
 async def window_rows(tx: Tx | Database, cuts: Sequence[Cut], branch_ids: Sequence[int] | None,
-                      window: Window, branches: tuple[int | None, int | None] = (None, None)) -> list[tuple]:
+                      window: Window, branches: tuple[int | None, int | None] = (None, None)) -> list[list]:
     """The daily scan's crossings, as backlog_rows gives them (branch and member order), read from the
     window of the node's last run: the members whose last contact (or entry) falls between that run's
     cutoff and today's, for each level, plus the members whose record changed since that run (a contact
