@@ -1,3 +1,4 @@
+import asyncio
 import sqlite3
 from datetime import date
 
@@ -78,3 +79,23 @@ async def test_fetchone_now_falls_back_to_the_reader_thread_when_the_file_is_bus
         monkeypatch.setattr(db, "_now", real)
     assert row["locale"] == "en"
     assert "fell back to the reader thread" in caplog.text
+
+
+# ---- bulk(): the writer never checkpoints until the end; committed WAL is copied beside it ------------
+
+async def test_bulk_copies_committed_wal_into_the_file_while_it_is_still_open(db):
+    await db.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = db.path.stat().st_size
+    async with db.bulk():
+        async with db.write("test") as tx:
+            await tx.executemany("INSERT INTO reminder_marks (key, created_at) VALUES (?, ?)",
+                                 [(f"flow:{i}:2026-11" * 4, tx.now_iso) for i in range(20000)])
+        # wal_autocheckpoint is off on the writer: only the copy beside it can grow the file before the end.
+        for _ in range(250):
+            if db.path.stat().st_size > size:
+                break
+            await asyncio.sleep(0.02)
+        assert db.path.stat().st_size > size + 1_000_000
+        assert (await db.fetchone("SELECT COUNT(*) FROM reminder_marks"))[0] == 20000
+    busy, log_frames, copied = await db.fetchone("PRAGMA wal_checkpoint(PASSIVE)")
+    assert busy == 0 and copied == log_frames
