@@ -204,3 +204,20 @@ def test_fast_paths_write_what_the_plain_ones_write():
     rows = [[("报平安", "r:ok:42")], [("Menu", "c:menu"), ("My record", "c:me")]]
     assert keyboard(rows).to_dict() == _keyboard(rows).to_dict()
     assert keyboard(rows) is keyboard([list(r) for r in rows])          # built once, shared (PTB objects are frozen)
+
+
+def test_positional_formatter_formats_as_str_format_does():
+    """messages.formatter: the %-format the backlog's lines use gives what str.format gives, whatever the
+    order of the placeholders in a translation, a literal %, or a placeholder it cannot turn into %s.
+    (Templates missing from the catalogue come back as their msgid: they stand for translations here.)"""
+    from bot.services.scan.messages import LINE_LAST_CONTACT, formatter, template
+
+    values = {"name": "王&lt;XX&gt;", "date": "2026-10-01", "days": 53}
+    fields = ("name", "date", "days")
+    cases = [LINE_LAST_CONTACT, "{days} 天 (100%) — {name}, {date}", "{name}: {days:>4} days", "{date} {date} {name}",
+             "{name} {name!r} {days}", "no placeholders, 50%"]
+    for locale in ("zh_CN", "en"):
+        for msgid in cases:
+            expected = template(locale, msgid).format(**values)
+            assert formatter(locale, msgid, fields)(tuple(values[f] for f in fields)) == expected, msgid
+    assert formatter("zh_CN", LINE_LAST_CONTACT, fields)(("王XX", "2026-10-01", 53)) == "王XX：最近一次联系 2026-10-01（53天前）"

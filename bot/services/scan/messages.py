@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import html
 from functools import lru_cache
+from string import Formatter
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, Callable
 
 from bot.i18n import N_, translator
 
@@ -72,6 +73,27 @@ def template(locale: str, msgid: str) -> str:
     return translator(locale).gettext(msgid)
 
 
+@lru_cache(maxsize=None)
+def formatter(locale: str, msgid: str, fields: tuple[str, ...]) -> Callable[[tuple], str]:
+    """The translated template as a function of the values of `fields`, in that order: what
+    `.format(**dict(zip(fields, values)))` gives, at half the cost where every placeholder is a plain
+    {field} (then it is a %-format: the backlog formats 150,000 lines); values must be escaped."""
+    text = template(locale, msgid)
+    fmt, order = [], []
+    for literal, field, spec, conversion in Formatter().parse(text):
+        fmt.append(literal.replace("%", "%%"))
+        if field is None:
+            continue
+        if spec or conversion or field not in fields:      # not plain: format it the usual way
+            return lambda values: text.format_map(dict(zip(fields, values)))
+        fmt.append("%s")
+        order.append(fields.index(field))
+    percent = "".join(fmt)
+    if order == list(range(len(fields))):
+        return percent.__mod__
+    return lambda values: percent % tuple([values[i] for i in order])     # a translation reorders them
+
+
 class Line:
     """One item of a list message, rendered in each recipient's language.
 
@@ -130,8 +152,9 @@ def _check_in_parts(locale: str) -> tuple[str, str]:
 def check_in_payload(locale: str, name: str, member_id: int) -> str:
     """The outbox payload (bot.storage.outbox.payload_json of render_check_in) without building the
     message's objects: the scan queues tens of thousands of check-ins at once."""
-    text, button = _check_in_parts(locale)
-    return '{"text": ' + encode_basestring(text.format(name=esc(name))) + button + str(int(member_id)) + '"}]]}'
+    button = _check_in_parts(locale)[1]
+    text = formatter(locale, CHECK_IN_TEXT, ("name",))((esc(name),))
+    return '{"text": ' + encode_basestring(text) + button + str(int(member_id)) + '"}]]}'
 
 
 def render_check_in(locale: str, name: str, member_id: int) -> tuple[str, list[list[dict[str, str]]]]:
