@@ -145,6 +145,19 @@ async def fetch_packed(conn: aiosqlite.Connection, sql: str, params: Any, column
     return json.loads(text) if text else []
 
 
+def _objects_in_thread(conn: Any, sql: str, params: Any) -> str | None:
+    names = [d[0] for d in conn.execute(f"SELECT * FROM ({sql}) LIMIT 0", params).description]
+    pairs = ", ".join(f"'{n}', \"{n}\"" for n in names)     # the names of our own SQL's columns
+    return conn.execute(f"SELECT json_group_array(json_object({pairs})) FROM ({sql})", params).fetchone()[0]
+
+
+async def fetch_objects(conn: aiosqlite.Connection, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+    """fetch_packed for reads whose rows are used by column name: dicts, keyed as the result columns
+    are named (text, integers and NULL, as SQLite gives them), in the order of `sql`."""
+    text = await conn._execute(_objects_in_thread, conn._conn, sql, params)  # noqa: SLF001
+    return json.loads(text) if text else []
+
+
 async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
     """One query in ONE hop to aiosqlite's thread: `async with conn.execute()` + fetch + close costs
     three, and each hop is a thread handoff — on the bot's hot path that was most of a request's cost."""

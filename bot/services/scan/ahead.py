@@ -18,19 +18,21 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Awaitable, Callable
 
-from bot.storage.db import fetch_all
+from bot.storage.db import fetch_objects
 
 Read = Callable[[Any], Awaitable[list[Any]]]
 
 
 class _Source:
-    """A read-only connection with the `fetchall` the repositories call on a transaction."""
+    """A read-only connection with the `fetchall` the repositories call on a transaction. Its rows come
+    as one JSON value (db.fetch_objects): stepping SQLite row by row would take Python's GIL back after
+    each row, from the thread composing the crossings' messages meanwhile."""
 
     def __init__(self, conn: Any):
         self.conn = conn
 
-    async def fetchall(self, sql: str, params: Any = ()) -> list[Any]:
-        return await fetch_all(self.conn, sql, params)
+    async def fetchall(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return await fetch_objects(self.conn, sql, params)
 
 
 class ReadAhead:
