@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.clock import utc_iso
 from bot.reminders.sender import Sender, SlidingWindowLimiter
 from bot.storage import outbox as outbox_repo
 from reminders_world import SECRETARY_TG, FakeBot, FakeTime, build_world, fast_sender_options, payload
@@ -54,6 +55,24 @@ async def test_enqueue_is_idempotent_and_bulk_counts_new_rows(world):
     [first, second] = await world.outbox()
     assert payload(first) == {"text": "<b>hi</b>", "buttons": [[{"text": "x", "callback_data": "r:ok:1"}]]}
     assert payload(second)["text"] == '引号 " 和 \\ 反斜杠' and second["ref"] == "member:7"
+
+
+async def test_bulk_enqueue_of_thousands_keeps_their_order_and_skips_the_keys_queued(world):
+    """5,000 rows go in as multi-row INSERTs of 2,048, 2,048, 512, 256, 128, 8: every row once, in the
+    order given, a key already queued (before, or earlier in the same call) left as it was."""
+    rows = [(f"bulk:{i}", 9000 + i % 7, "test", outbox_repo.payload_json(f"第{i}条"), f"member:{i}")
+            for i in range(5000)]
+    rows.insert(3000, ("bulk:10", 1, "test", outbox_repo.payload_json("again"), None))   # same call, later
+    async with world.db.write("test") as tx:
+        assert await outbox_repo.enqueue(tx, "bulk:4999", 1, "test", "first")          # queued before
+        not_before = tx.now + timedelta(hours=2)
+        assert await outbox_repo.enqueue_many(tx, rows, not_before) == 4999
+    queued = [r for r in await world.outbox() if r["key"].startswith("bulk:")]
+    assert [r["key"] for r in queued] == ["bulk:4999"] + [f"bulk:{i}" for i in range(4999)]
+    by_key = {r["key"]: r for r in queued}
+    assert payload(by_key["bulk:10"])["text"] == "第10条" and payload(by_key["bulk:4999"])["text"] == "first"
+    assert by_key["bulk:2048"]["chat_id"] == 9000 + 2048 % 7 and by_key["bulk:2048"]["ref"] == "member:2048"
+    assert {r["not_before"] for r in queued[1:]} == {utc_iso(not_before)}
 
 
 async def test_delivers_everything_once_in_order_per_chat(world):

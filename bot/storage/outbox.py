@@ -7,6 +7,7 @@ A message is rendered in the recipient's language when it is enqueued; the idemp
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from json.encoder import encode_basestring
 from datetime import datetime
 from typing import Any
@@ -68,13 +69,35 @@ async def enqueue_many(tx: Tx, rows: list[tuple[str, int, str, str, str | None]]
     """Queue many messages at once: rows of (key, chat_id, kind, payload_json, ref). Returns how many were new."""
     if not rows:
         return 0
-    before = await tx.fetchone("SELECT total_changes()")
-    at = utc_iso(not_before) if not_before else tx.now_iso
-    await tx.executemany(
-        "INSERT OR IGNORE INTO outbox (key, chat_id, kind, payload, ref, created_at, not_before)"
-        " VALUES (?,?,?,?,?,?,?)", [(k, c, kind, p, ref, tx.now_iso, at) for k, c, kind, p, ref in rows])
-    after = await tx.fetchone("SELECT total_changes()")
-    return int(after[0] - before[0])
+    return await tx.in_thread(_enqueue_in_thread, rows, tx.now_iso, utc_iso(not_before) if not_before else tx.now_iso)
+
+
+_INSERT_MANY = "INSERT OR IGNORE INTO outbox (key, chat_id, kind, payload, ref, created_at, not_before) VALUES "
+_ROW = "(?,?,?,?,?,?,?)"
+_LARGEST = 2048     # rows per statement: 14,336 parameters, under SQLite's 32,766
+
+
+@lru_cache(maxsize=None)
+def _insert_sql(rows: int) -> str:
+    return _INSERT_MANY + ",".join([_ROW] * rows)
+
+
+def _enqueue_in_thread(conn: Any, rows: list[tuple[str, int, str, str, str | None]], created: str, at: str) -> int:
+    # Multi-row INSERTs with bound parameters, not executemany: executemany takes Python's GIL back
+    # after every row (while the scan composes its next messages in another thread, each row waits for
+    # it), one statement steps SQLite once for thousands of rows. The parts are powers of two, so the
+    # connection's statement cache holds a dozen shapes, not one per length.
+    before, i, n = conn.total_changes, 0, len(rows)
+    while i < n:
+        size = _LARGEST
+        while size > n - i:
+            size //= 2
+        part = rows[i:i + size]
+        conn.execute(_insert_sql(size),
+                     [v for key, chat, kind, payload, ref in part for v in (key, chat, kind, payload, ref, created, at)]
+                     ).close()
+        i += size
+    return conn.total_changes - before
 
 
 async def recover(tx: Tx) -> int:
