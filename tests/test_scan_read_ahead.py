@@ -243,3 +243,32 @@ async def test_without_a_write_in_between_the_checks_take_their_reads_ahead(worl
     sources = _sources(monkeypatch, "transfers_due")
     assert (await run_scan(Services(db, clock))).counts == {"lost": 1, "transfer_no_receipt": 1}
     assert sources == ["ahead"]
+
+
+@pytest.mark.parametrize("failing", ["_compose_lost", "_compose_out_of_control"])
+async def test_an_error_composing_beside_the_writes_rolls_the_chunk_back(tmp_path, clock, monkeypatch, failing):
+    """A chunk's messages are composed in a worker thread while its levels, cases and outbox rows are
+    written: a failure there (失联 lists, or 失控 lists while the 失联 ones are queued) leaves nothing of
+    the chunk behind, and the next run flags all of it."""
+    from bot.services.scan import run as run_mod
+
+    db = Database(tmp_path / "e.db", AUDIT_KEY, clock)
+    await db.open()
+    try:
+        await _register(db, clock)
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("composing failed")
+
+        monkeypatch.setattr(run_mod, failing, broken)
+        with pytest.raises(RuntimeError, match="composing failed"):
+            await run_scan(Services(db, clock), chunk=10**6)
+        after_error = await _outcome(db)
+        assert after_error == {"levels": [], "cases": [], "lines": {}}
+        assert await db.verify_audit() == []
+        monkeypatch.undo()
+        report = await run_scan(Services(db, clock), chunk=10**6)
+        assert report.counts == {"lost": 10, "out_of_control": 12}       # as worked out by hand above
+        assert len((await _outcome(db))["levels"]) == 22
+    finally:
+        await db.close()

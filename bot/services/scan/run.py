@@ -33,7 +33,7 @@ from itertools import groupby
 from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Awaitable, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from bot.clock import utc_iso
 from bot.domain.codes import ContactLevel
@@ -269,10 +269,56 @@ def _split(rows: list[Any]) -> tuple[list[Any], list[Any]]:
 async def _flag(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
     """One chunk's crossings (branch and member order), read in its transaction: 失联 first, then 失控."""
     lost, out_of_control = _split(rows)
+    if run.sink is None:
+        await _flag_composing_beside(run, tx, conf, today, lost, out_of_control)
+        return
     if lost:
         await _flag_lost(run, tx, conf, today, lost)
     if out_of_control:
         await _flag_out_of_control(run, tx, conf, today, out_of_control)
+
+
+async def _flag_composing_beside(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, lost: list[Any],
+                                 out_of_control: list[Any]) -> None:
+    """_flag's writes while a worker thread composes and renders the chunk's messages, 失联 then 失控.
+
+    Every write here is a few statements SQLite runs without Python's GIL (set-based levels and cases,
+    multi-row outbox INSERTs), so the thread composes the 失控 lists while the 失联 ones are queued.
+    Everything finishes inside the chunk's transaction; an error in either rolls the whole chunk back."""
+    batches = {"lost": Batch(today), "out_of_control": Batch(today)}
+
+    def compose_lost() -> None:
+        _compose_lost(run, conf, today, lost, batches["lost"], {})
+        batches["lost"].render()
+
+    def compose_out_of_control() -> None:
+        _compose_out_of_control(run, conf, today, out_of_control, batches["out_of_control"])
+        batches["out_of_control"].render()
+
+    async def out_of_control_after_lost() -> None:
+        if lost_composed is not None:
+            await lost_composed                 # its error ends this one too
+        await asyncio.to_thread(compose_out_of_control)
+
+    lost_composed = asyncio.ensure_future(asyncio.to_thread(compose_lost)) if lost else None
+    composed = asyncio.ensure_future(out_of_control_after_lost()) if out_of_control else None
+    try:
+        if lost_composed is not None:
+            ids = [r[ID] for r in lost]
+            await _lost_writes(run, tx, ids, today)
+            await lost_composed
+            run.count("lost", len(ids))
+            await run.finish(tx, batches["lost"], [])
+        if composed is not None:
+            ids = [r[ID] for r in out_of_control]
+            await _out_of_control_writes(tx, ids, today)
+            await composed
+            run.count("out_of_control", len(ids))
+            await run.finish(tx, batches["out_of_control"], [])
+    finally:
+        for task in (lost_composed, composed):  # after an error: let the thread finish first
+            if task is not None:
+                await settle(task)
 
 
 async def _lost_writes(run: ScanRun, tx: Any, ids: list[int], today: date) -> list[tuple[int, int]]:
@@ -288,21 +334,6 @@ async def _lost_writes(run: ScanRun, tx: Any, ids: list[int], today: date) -> li
                                                           "by": "scan", "cases": [list(p) for p in opened]}))
     await tx.audit_many(audits)
     return opened
-
-
-async def _alongside(writes: Awaitable[Any], build: Callable[[], Any], batch: Batch) -> Any:
-    """The chunk's writes (a few set-based statements: SQLite works without holding Python's GIL) run
-    while a worker thread composes and renders the chunk's messages (`build`, then `batch.render`).
-    Both finish before the transaction goes on; an error in either rolls the whole chunk back."""
-    def compose() -> None:
-        build()
-        batch.render()
-
-    results = await asyncio.gather(writes, asyncio.to_thread(compose), return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results[0]
 
 
 def _list_items(run: ScanRun, kind: str, rows: list[Any], to: list[Recipient], days_since: DaysSince,
@@ -342,19 +373,10 @@ def _compose_lost(run: ScanRun, conf: ReminderSettings, today: date, rows: list[
 
 
 async def _flag_lost(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
-    ids = [r[ID] for r in rows]
-    batch, all_flags, case_of = Batch(today), [], {}
-
-    def build() -> None:
-        all_flags.extend(_compose_lost(run, conf, today, rows, batch, case_of))
-
-    if run.sink is None:
-        await _alongside(_lost_writes(run, tx, ids, today), build, batch)
-        run.count("lost", len(ids))
-    else:                             # the report names each member's case: open the cases first
-        case_of.update((mid, cid) for cid, mid in await _lost_writes(run, tx, ids, today))
-        build()
-    await run.finish(tx, batch, all_flags)
+    """With a sink (the CLI's report): the cases first, since each flag names its member's case."""
+    batch = Batch(today)
+    case_of = {mid: cid for cid, mid in await _lost_writes(run, tx, [r[ID] for r in rows], today)}
+    await run.finish(tx, batch, _compose_lost(run, conf, today, rows, batch, case_of))
 
 
 async def _out_of_control_writes(tx: Any, ids: list[int], today: date) -> None:
@@ -392,16 +414,12 @@ def _compose_out_of_control(run: ScanRun, conf: ReminderSettings, today: date, r
     return all_flags
 
 
-async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
-    ids, batch, all_flags = [r[ID] for r in rows], Batch(today), []
-
-    def build() -> None:
-        all_flags.extend(_compose_out_of_control(run, conf, today, rows, batch))
-
-    await _alongside(_out_of_control_writes(tx, ids, today), build, batch)
-    if run.sink is None:
-        run.count("out_of_control", len(ids))
-    await run.finish(tx, batch, all_flags)
+async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, today: date,
+                               rows: list[Any]) -> None:
+    """With a sink (the CLI's report)."""
+    batch = Batch(today)
+    await _out_of_control_writes(tx, [r[ID] for r in rows], today)
+    await run.finish(tx, batch, _compose_out_of_control(run, conf, today, rows, batch))
 
 
 LEVEL_OF = {"lost": ContactLevel.LOST.value, "out_of_control": ContactLevel.OUT_OF_CONTROL.value}
