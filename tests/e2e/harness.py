@@ -34,6 +34,7 @@ from bot.domain.idcard import check_digit
 from bot.domain.member import Member
 from bot.domain.org import Organization
 from bot.emulator import BotMessage, Emulator, FakeChat, FakeUser
+from bot.reminders import reminders_of
 from bot.storage import Database
 from bot.storage import members as member_repo
 from bot.storage import orgs as org_repo
@@ -99,10 +100,23 @@ class BotEnv:
             add_handlers(app)
         await app.initialize()
         await startup(app, reminders=self.reminders)
+        if self.reminders:
+            await self._first_tick(app)
         await app.start()
         await app.updater.start_polling(poll_interval=0, timeout=1)
         self.app = app
         self.apps.append(app)
+
+    @staticmethod
+    async def _first_tick(app: Application, timeout: float = WAIT) -> None:
+        """Wait for the reminders' catch-up tick (it runs at start) to finish: a test sets up its
+        members after the start, and a tick still running then would scan and digest half of them,
+        or not, depending on the timing."""
+        reminders = reminders_of(app)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while reminders is not None and reminders.ticks < 1 and loop.time() < deadline:
+            await asyncio.sleep(0.01)
 
     async def _stop_app(self) -> None:
         app = self.app
