@@ -76,7 +76,22 @@ def keyboard(rows: Rows) -> InlineKeyboardMarkup:
 
 @lru_cache(maxsize=2048)
 def _cached_keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
-    return _keyboard(rows)
+    return _SharedKeyboard(_keyboard(rows).inline_keyboard)
+
+
+class _SharedKeyboard(InlineKeyboardMarkup):
+    """A cached keyboard. PTB serialises reply_markup with to_dict() on every send, button by button;
+    this one is frozen like every PTB object (it cannot change), so its dict is built once."""
+
+    __slots__ = ("_as_dict",)
+
+    def __init__(self, inline_keyboard: Any, **kwargs: Any):
+        super().__init__(inline_keyboard, **kwargs)
+        with self._unfrozen():
+            self._as_dict = super().to_dict()
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        return dict(self._as_dict)      # a new outer dict: a caller may add to it, never to the buttons
 
 
 def _keyboard(rows: Rows) -> InlineKeyboardMarkup:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from telegram import Update
@@ -10,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.domain.errors import DomainError
 from bot.handlers.common import Context, HandlerCtx, edit_or_reply, member_required, reply
 from bot.handlers.markup import cb, esc
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, translator
 from bot.services import profile as profile_service
 
 
@@ -71,15 +72,24 @@ def card_text(tr: Translator, card: profile_service.BranchCard) -> str:
 @member_required
 async def show_record(update: Update, context: Context, ctx: HandlerCtx) -> None:
     try:
-        view = await profile_service.my_record(ctx.services, ctx.actor)
+        row = await profile_service.my_record_row(ctx.services, ctx.actor)
     except DomainError as err:
         await reply(update, ctx, ctx.error_text(err))
         return
+    text = _record_text_of(ctx.tr.locale, tuple(row.keys()), tuple(row))
     rows = [[(ctx._("Report a correction"), cb("m:menu", "correction"))], [(ctx._("Menu"), "c:menu")]]
     if update.callback_query:
-        await edit_or_reply(update, ctx, record_text(ctx.tr, view), rows)
+        await edit_or_reply(update, ctx, text, rows)
     else:
-        await reply(update, ctx, record_text(ctx.tr, view), rows)
+        await reply(update, ctx, text, rows)
+
+
+@lru_cache(maxsize=1024)
+def _record_text_of(locale: str, columns: tuple[str, ...], values: tuple[Any, ...]) -> str:
+    """record_text of the row as it is now: every value it shows comes from the row, so a change to the
+    record (or its branch's name) is a new key. /me runs on every tap; parsing the record into a Member
+    and rendering it was most of the handler's own work."""
+    return record_text(translator(locale), profile_service.view_of(dict(zip(columns, values))))
 
 
 @member_required

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from bot.domain.codes import ContactLevel, PartyPost, Role
 from bot.domain.errors import NotFound, PermissionDenied
@@ -56,11 +57,21 @@ def mask_id_number(value: str | None) -> str | None:
 
 async def my_record(services: Services, actor: Actor) -> MemberView:
     """The acting user's own member record. Only ever the actor's own: there is no member id parameter."""
+    return view_of(await my_record_row(services, actor))
+
+
+async def my_record_row(services: Services, actor: Actor) -> Any:
+    """my_record's row (bot.storage.members.get_row_with_branch), for a caller that renders it: every
+    value shown comes from it (view_of)."""
     if actor.member_id is None:
         raise PermissionDenied(N_("Your account is not linked to a member record"))
     row = await member_repo.get_row_with_branch(services.db, actor.member_id)
     if row is None:
         raise NotFound(N_("Your member record was not found: please tell your branch secretary"))
+    return row
+
+
+def view_of(row: Any) -> MemberView:
     member = member_repo.member_from_row(row)
     last = row["last_contact_on"]
     return MemberView(

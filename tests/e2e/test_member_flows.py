@@ -359,6 +359,24 @@ async def test_correction_from_my_record(bot_env, lang):
     assert "入党日期" in notice
 
 
+async def test_my_record_shows_the_register_as_it_is_now(bot_env):
+    """/me renders each version of the record once (cached by the row): a change to the record, to the
+    last contact or to the branch's name shows at the next tap."""
+    env = bot_env
+    _secretary, wang, user = await setup_member(env, "zh-hans")
+    [first] = await env.say(user, "/me")
+    assert "创意园宿舍3栋" in first.text and "创意园党支部" in first.text
+    [again] = await env.say(user, "/me")
+    assert again.text == first.text
+    async with env.db.write("test") as tx:
+        member = await member_repo.get_in(tx, wang)
+        await member_repo.update(tx, member.model_copy(update={"residence": "城东新村5栋"}))
+        await tx.execute("UPDATE orgs SET name = '创意园联合党支部' WHERE id = ?", (env.branch_id,))
+    [changed] = await env.say(user, "/me")
+    assert "城东新村5栋" in changed.text and "创意园宿舍3栋" not in changed.text
+    assert "创意园联合党支部" in changed.text
+
+
 @pytest.mark.reminders
 async def test_the_secretary_is_told_at_once(bot_env):
     """With the outbox sender running, the notice reaches the secretary's chat, in Chinese, valid HTML."""
