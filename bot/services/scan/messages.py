@@ -142,19 +142,17 @@ def render_list(locale: str, kind: str, header_params: dict[str, Any], lines: li
 
 
 @lru_cache(maxsize=None)
-def _check_in_parts(locale: str) -> tuple[str, str]:
-    """The check-in message's template and the JSON of its button up to the member id, per locale."""
-    tr = translator(locale)
-    return (tr.gettext(CHECK_IN_TEXT),
-            ', "buttons": [[{"text": ' + encode_basestring(tr.gettext(CHECK_IN_BUTTON)) + ', "callback_data": "r:ok:')
+def _check_in_button(locale: str) -> str:
+    """The JSON of the check-in's button up to the member id, per locale."""
+    return (', "buttons": [[{"text": ' + encode_basestring(translator(locale).gettext(CHECK_IN_BUTTON))
+            + ', "callback_data": "r:ok:')
 
 
 def check_in_payload(locale: str, name: str, member_id: int) -> str:
     """The outbox payload (bot.storage.outbox.payload_json of render_check_in) without building the
     message's objects: the scan queues tens of thousands of check-ins at once."""
-    button = _check_in_parts(locale)[1]
     text = formatter(locale, CHECK_IN_TEXT, ("name",))((esc(name),))
-    return '{"text": ' + encode_basestring(text) + button + str(int(member_id)) + '"}]]}'
+    return '{"text": ' + encode_basestring(text) + _check_in_button(locale) + str(int(member_id)) + '"}]]}'
 
 
 def render_check_in(locale: str, name: str, member_id: int) -> tuple[str, list[list[dict[str, str]]]]:
