@@ -23,6 +23,7 @@ from bot.services.scan.run import contact_cutoff, run_scan
 from bot.services.scan.checkin import check_in
 from bot.services.scan.settings import change_reminder_setting, effective_settings
 from bot.storage import members as member_repo
+from bot.storage import scan_repo
 from reminders_world import COMMITTEE_TG, OFFICER_TG, SECRETARY_TG, build_world, payload
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -86,6 +87,27 @@ async def test_lost_enters_register_opens_case_and_tells_secretary(world):
     await run_scan(world.services)
     assert len(await world.db.fetchall("SELECT id FROM cases WHERE member_id = ?", (zhao,))) == 1
 
+
+
+async def test_cases_opened_in_bulk_skip_each_member_with_a_case_in_progress(world):
+    """scan_repo.open_cases looks the cases in progress up in the chunk's id range: the ones at both ends
+    of the range and inside it are skipped; finished cases (closed, regained) do not stop a new one."""
+    ids = [await world.add_member(f"成员{i}XX", date(2026, 3, 1)) for i in range(7)]
+    finished = {ids[1]: ("decided", "2026-10-01"), ids[3]: ("regained", None)}
+    in_progress = {ids[0]: ("searching", None), ids[2]: ("searching", None), ids[5]: ("searching", None),
+                   ids[6]: ("searching", None)}       # ids[6] is outside the chunk
+    async with world.db.write("test") as tx:
+        for mid, (state, closed) in (finished | in_progress).items():
+            await tx.execute("INSERT INTO cases (member_id, opened_on, state, closed_on, created_at)"
+                             " VALUES (?, '2026-09-01', ?, ?, ?)", (mid, state, closed, tx.now_iso))
+    async with world.db.write("test") as tx:
+        opened = await scan_repo.open_cases(tx, [ids[4], ids[0], ids[5], ids[2], ids[3], ids[1]],
+                                            date(2026, 11, 23), "searching")
+    assert [m for _c, m in opened] == [ids[1], ids[3], ids[4]]
+    rows = await world.db.fetchall("SELECT id, member_id FROM cases WHERE opened_on = '2026-11-23' ORDER BY id")
+    assert [list(r) for r in rows] == opened
+    per_member = dict(await world.db.fetchall("SELECT member_id, COUNT(*) FROM cases GROUP BY member_id"))
+    assert per_member == {ids[0]: 1, ids[1]: 2, ids[2]: 1, ids[3]: 2, ids[4]: 1, ids[5]: 1, ids[6]: 1}
 
 async def test_officer_is_asked_in_english_and_secretary_not(world):
     flow = await world.add_member("赵XX", date(2026, 10, 10), flow_officer=world.officer)

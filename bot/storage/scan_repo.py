@@ -199,27 +199,34 @@ async def record_states(tx: Tx, job: str, states: Iterable[tuple[Sequence[str], 
         " DO UPDATE SET last_run = excluded.last_run, state = excluded.state", rows)
 
 
-async def open_cases(tx: Tx, member_ids: Sequence[int], opened_on: date, state: str) -> list[tuple[int, int]]:
+async def open_cases(tx: Tx, member_ids: Sequence[int], opened_on: date, state: str) -> list[list[int]]:
     """Open a lost-contact case for each member without a case in progress (as bot.storage.cases.
-    open_case_of: not closed, not regained); returns [(case_id, member_id)] of the cases opened.
+    open_case_of: not closed, not regained); returns [[case_id, member_id]] of the cases opened, in
+    case id order (lists, as JSON gives them: the audit row lists them as they are).
 
     Straight from the id list (the members were just read by the scan; the foreign key still checks)."""
-    ids = json.dumps(sorted(member_ids))
-    opened = await tx.in_thread(_open_cases_in_thread, opened_on.isoformat(), state, tx.now_iso, ids)
-    return sorted((c, m) for c, m in json.loads(opened))
+    if not member_ids:
+        return []
+    ordered = sorted(member_ids)
+    opened = await tx.in_thread(_open_cases_in_thread, opened_on.isoformat(), state, tx.now_iso,
+                                json.dumps(ordered), ordered[0], ordered[-1])
+    return json.loads(opened)
 
 
-def _open_cases_in_thread(conn: Any, opened_on: str, state: str, now_iso: str, ids: str) -> str:
+def _open_cases_in_thread(conn: Any, opened_on: str, state: str, now_iso: str, ids: str, lo: int, hi: int) -> str:
     # Not INSERT … RETURNING: that hands back one row per step, and each step takes Python's GIL again
     # while the scan composes messages in another thread. A new case's id is above every id before it
     # (INTEGER PRIMARY KEY, and the write lock is ours): the new ones are read back as one JSON value.
     before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM cases").fetchone()[0]
+    # The cases in progress are looked up once, in the chunk's id range (an ephemeral table SQLite builds
+    # for NOT IN), not once per member: a chunk of 10,000 ids usually has a few dozen of them.
     conn.execute(
         "INSERT INTO cases (member_id, opened_on, state, created_at) SELECT j.value, ?, ?, ? FROM json_each(?) j"
-        " WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.member_id = j.value AND c.closed_on IS NULL"
-        " AND c.state NOT IN ('regained', 'closed'))", (opened_on, state, now_iso, ids)).close()
-    return conn.execute("SELECT json_group_array(json_array(id, member_id)) FROM cases WHERE id > ?",
-                        (before,)).fetchone()[0]
+        " WHERE j.value NOT IN (SELECT c.member_id FROM cases c WHERE c.member_id BETWEEN ? AND ?"
+        " AND c.closed_on IS NULL AND c.state NOT IN ('regained', 'closed'))",
+        (opened_on, state, now_iso, ids, lo, hi)).close()
+    return conn.execute("SELECT json_group_array(json_array(id, member_id)) FROM"
+                        " (SELECT id, member_id FROM cases WHERE id > ? ORDER BY id)", (before,)).fetchone()[0]
 
 
 async def transfers_due(tx: Tx, cut: date, branch_ids: Sequence[int] | None, limit: int) -> list[Any]:

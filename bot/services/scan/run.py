@@ -321,7 +321,7 @@ async def _flag_composing_beside(run: ScanRun, tx: Any, conf: ReminderSettings, 
                 await settle(task)
 
 
-async def _lost_writes(run: ScanRun, tx: Any, ids: list[int], today: date) -> list[tuple[int, int]]:
+async def _lost_writes(run: ScanRun, tx: Any, ids: list[int], today: date) -> list[list[int]]:
     """Raise the members to 失联 and open a case for each one without a case in progress."""
     await scan_repo.set_levels(tx, ids, ContactLevel.LOST.code, today)
     run.lost.update(ids)
@@ -331,7 +331,7 @@ async def _lost_writes(run: ScanRun, tx: Any, ids: list[int], today: date) -> li
     audits = [("scan", today.isoformat(), "lost", None, {"level": ContactLevel.LOST.code, "members": ids})]
     if opened:
         audits.append(("case", None, "open_many", None, {"state": SEARCHING, "opened_on": today.isoformat(),
-                                                          "by": "scan", "cases": [list(p) for p in opened]}))
+                                                          "by": "scan", "cases": opened}))
     await tx.audit_many(audits)
     return opened
 
