@@ -35,8 +35,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -294,6 +294,26 @@ async def reply(update: Update, ctx: HandlerCtx, text: str, keyboard: Any = None
     chat = update.effective_chat
     assert chat is not None
     return await chat.send_message(text, reply_markup=as_markup(keyboard))
+
+
+# What the Defaults of bot.app give every reply (do_api_request takes no defaults: see send()).
+_SEND_DEFAULTS = {"parse_mode": ParseMode.HTML, "link_preview_options": LinkPreviewOptions(is_disabled=True)}
+# Bot API method names are case-insensitive; PTB warns when do_api_request is given the name of a method it
+# wraps ("sendMessage"), so send() names it in lower case.
+_SEND_MESSAGE = "sendmessage"
+
+
+async def send(update: Update, ctx: HandlerCtx, text: str, keyboard: Any = None) -> int:
+    """reply() for a message nothing reads back (a record, a list): the same sendMessage, with the same
+    defaults, rate limiter and retries, without building PTB's Message from Telegram's answer — on /me that
+    object (the chat, the sender, entities, the keyboard again) was a tenth of the bot's work per update and
+    nobody used it. Returns the message id."""
+    await answer(update, ctx)
+    chat = update.effective_chat
+    assert chat is not None
+    result = await chat.get_bot().do_api_request(
+        _SEND_MESSAGE, {"chat_id": chat.id, "text": text, "reply_markup": as_markup(keyboard), **_SEND_DEFAULTS})
+    return int(result["message_id"])
 
 
 _EDIT_FALLBACK = ("message can't be edited", "message to edit not found", "there is no text in the message")

@@ -366,6 +366,12 @@ async def test_my_record_shows_the_register_as_it_is_now(bot_env):
     _secretary, wang, user = await setup_member(env, "zh-hans")
     [first] = await env.say(user, "/me")
     assert "创意园宿舍3栋" in first.text and "创意园党支部" in first.text
+    # Sent without PTB's Message being built from the answer (common.send): still HTML, still no link
+    # preview, still its buttons — what the Defaults give every other reply.
+    assert first.parse_mode == "HTML" and first.entities and first.entities[0]["type"] == "bold"
+    assert first.link_preview_options == {"is_disabled": True}
+    assert [b["callback_data"] for row in first.reply_markup["inline_keyboard"] for b in row] == ["m:menu:correction",
+                                                                                                 "c:menu"]
     [again] = await env.say(user, "/me")
     assert again.text == first.text
     async with env.db.write("test") as tx:
