@@ -45,7 +45,7 @@ from bot.config import Settings
 from bot.domain.codes import OFFICER_ROLES, ReportKind
 from bot.domain.errors import DomainError
 from bot.handlers import callback_answers, commands_menu
-from bot.handlers.edits import edit_unless_same
+from bot.handlers.edits import shows_already
 from bot.handlers.markup import as_markup, cb, esc
 from bot.i18n import N_, Translator, resolve_locale, translator
 from bot.services.context import Actor, Services, actor_with_prefs
@@ -288,42 +288,44 @@ async def answer(update: Update, ctx: HandlerCtx, text: str | None = None, *, al
     await callback_answers.answer_once(query, text, alert=alert)
 
 
-async def reply(update: Update, ctx: HandlerCtx, text: str, keyboard: Any = None) -> Message:
-    """Send a new message to the update's chat (HTML; escape user text with esc()). Answers a callback query."""
-    await answer(update, ctx)
-    chat = update.effective_chat
-    assert chat is not None
-    return await chat.send_message(text, reply_markup=as_markup(keyboard))
+# Replies go through do_api_request, which returns Telegram's answer as it came: PTB's send_message and
+# edit_text build a Message from it (the chat, the sender, the entities, the keyboard again), and nothing in
+# the bot reads it back — on /me that was a tenth of the bot's work per update. do_api_request applies no
+# Defaults, so these are the ones bot.app gives every other call; the rate limiter and the retries apply
+# as to any call. Bot API method names are case-insensitive, and PTB warns when do_api_request is given the
+# name of a method it wraps ("sendMessage"), so they are named in lower case.
+_REPLY_DEFAULTS = {"parse_mode": ParseMode.HTML, "link_preview_options": LinkPreviewOptions(is_disabled=True)}
+_SEND_MESSAGE, _EDIT_MESSAGE_TEXT = "sendmessage", "editmessagetext"
 
 
-# What the Defaults of bot.app give every reply (do_api_request takes no defaults: see send()).
-_SEND_DEFAULTS = {"parse_mode": ParseMode.HTML, "link_preview_options": LinkPreviewOptions(is_disabled=True)}
-# Bot API method names are case-insensitive; PTB warns when do_api_request is given the name of a method it
-# wraps ("sendMessage"), so send() names it in lower case.
-_SEND_MESSAGE = "sendmessage"
-
-
-async def send(update: Update, ctx: HandlerCtx, text: str, keyboard: Any = None) -> int:
-    """reply() for a message nothing reads back (a record, a list): the same sendMessage, with the same
-    defaults, rate limiter and retries, without building PTB's Message from Telegram's answer — on /me that
-    object (the chat, the sender, entities, the keyboard again) was a tenth of the bot's work per update and
-    nobody used it. Returns the message id."""
+async def reply(update: Update, ctx: HandlerCtx, text: str, keyboard: Any = None) -> int:
+    """Send a new message to the update's chat (HTML; escape user text with esc()). Answers a callback query.
+    Returns the new message's id."""
     await answer(update, ctx)
     chat = update.effective_chat
     assert chat is not None
     result = await chat.get_bot().do_api_request(
-        _SEND_MESSAGE, {"chat_id": chat.id, "text": text, "reply_markup": as_markup(keyboard), **_SEND_DEFAULTS})
+        _SEND_MESSAGE, {"chat_id": chat.id, "text": text, "reply_markup": as_markup(keyboard), **_REPLY_DEFAULTS})
     return int(result["message_id"])
+
+
+async def edit_message(update: Update, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit a message of the update's chat into `text` (HTML) and `markup` (None: no keyboard)."""
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.get_bot().do_api_request(
+        _EDIT_MESSAGE_TEXT, {"chat_id": chat.id, "message_id": message_id, "text": text, "reply_markup": markup,
+                             **_REPLY_DEFAULTS})
 
 
 _EDIT_FALLBACK = ("message can't be edited", "message to edit not found", "there is no text in the message")
 
 
 async def edit_or_reply(update: Update, ctx: HandlerCtx, text: str, keyboard: Any = None, *,
-                        answer_text: str | None = None) -> Message | bool:
+                        answer_text: str | None = None) -> int:
     """Edit the message whose button was pressed (or reply when there is none or it cannot be
     edited). An edit that would change nothing is not made (bot.handlers.edits). Always answers the
-    callback query."""
+    callback query. Returns the id of the message that shows `text`."""
     query = update.callback_query
     if query is None:
         return await reply(update, ctx, text, keyboard)
@@ -331,12 +333,15 @@ async def edit_or_reply(update: Update, ctx: HandlerCtx, text: str, keyboard: An
     markup = as_markup(keyboard)
     message = query.message
     if isinstance(message, Message) and (markup is None or isinstance(markup, InlineKeyboardMarkup)):
+        if shows_already(message, text, markup):
+            return message.message_id
         try:
-            return await edit_unless_same(message, text, markup)
+            await edit_message(update, message.message_id, text, markup)
+            return message.message_id
         except BadRequest as exc:
             reason = str(exc).lower()
             if "not modified" in reason:
-                return message
+                return message.message_id
             if not any(s in reason for s in _EDIT_FALLBACK):
                 raise
     return await reply(update, ctx, text, keyboard)

@@ -96,11 +96,3 @@ def shows_already(message: Any, html: str, markup: Any) -> bool:
     text, entities = html_as_telegram_shows(html)
     return message.text == text and _entities_of(message) == entities
 
-
-async def edit_unless_same(message: Message, html: str, markup: Any = None) -> Message:
-    """Edit `message` into `html` + `markup`, or do nothing when it shows them already; returns the message
-    as it is now (keep it: the next comparison must be with what the chat shows after this edit)."""
-    if shows_already(message, html, markup):
-        return message
-    edited = await message.edit_text(html, reply_markup=markup)
-    return edited if isinstance(edited, Message) else message

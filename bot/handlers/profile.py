@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain.errors import DomainError
-from bot.handlers.common import Context, HandlerCtx, edit_or_reply, member_required, reply, send
+from bot.handlers.common import Context, HandlerCtx, edit_or_reply, member_required, reply
 from bot.handlers.markup import cb, esc
 from bot.i18n import N_, Translator, translator
 from bot.services import profile as profile_service
@@ -81,7 +81,7 @@ async def show_record(update: Update, context: Context, ctx: HandlerCtx) -> None
     if update.callback_query:
         await edit_or_reply(update, ctx, text, rows)
     else:
-        await send(update, ctx, text, rows)
+        await reply(update, ctx, text, rows)
 
 
 @lru_cache(maxsize=1024)

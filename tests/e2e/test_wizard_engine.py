@@ -69,6 +69,7 @@ async def accept_form(ctx, draft, form_id) -> None:
 async def export(ctx, d, screen):
     await screen.progress("Writing 1/2")
     await screen.progress("Writing 2/2")
+    await screen.progress("Writing 2/2")    # did not move: not edited again (the harness fails on a 400)
     await screen.send_document(b"PK\x03\x04 fictional xlsx", f"{d['form_name']}.xlsx", caption=d["form_name"])
     return f"Sent {d['form_name']}.xlsx", [[("Menu", "c:menu")]]
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from telegram import InputFile, Message, Update
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest
 
-from bot.handlers.common import Context, HandlerCtx, edit_or_reply, reply
-from bot.handlers.edits import edit_unless_same
+from bot.handlers.common import Context, HandlerCtx, edit_message, edit_or_reply, reply
 from bot.handlers.markup import as_markup
 
 
@@ -30,7 +29,9 @@ class Screen:
         self.update = update
         self.context = context
         self.ctx = ctx
-        self._message: Message | None = None
+        # The flow's message once shown: its id, and the text and keyboard last put on it (what the chat
+        # shows: every change to it is ours).
+        self._shown: tuple[int, str, Any] | None = None
 
     @property
     def application(self) -> Any:
@@ -45,25 +46,30 @@ class Screen:
 
     async def show(self, text: str, keyboard: Any = None) -> None:
         """Put `text` on the flow's message: edit it if there is one, else edit the pressed one or reply."""
-        if self._message is not None:
-            try:   # a progress line that did not move is not edited again (bot.handlers.edits)
-                self._message = await edit_unless_same(self._message, text, as_markup(keyboard))
+        markup = as_markup(keyboard)
+        if self._shown is None:
+            self._shown = (await edit_or_reply(self.update, self.ctx, text, keyboard), text, markup)
+            return
+        message_id, shown, shown_markup = self._shown
+        if shown == text and shown_markup == markup:
+            return      # a progress line that did not move is not edited again
+        if markup is None or isinstance(markup, InlineKeyboardMarkup):
+            try:
+                await edit_message(self.update, message_id, text, markup)
+                self._shown = (message_id, text, markup)
                 return
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
                     return
                 # the message is gone or cannot be edited: a new one below
-        sent = await edit_or_reply(self.update, self.ctx, text, keyboard) if self._message is None else \
-            await reply(self.update, self.ctx, text, keyboard)
-        if isinstance(sent, Message):
-            self._message = sent
+        self._shown = (await reply(self.update, self.ctx, text, keyboard), text, markup)
 
     async def progress(self, text: str) -> None:
         """A progress line for long work (no buttons while it runs)."""
         await self.show(text)
 
-    async def send(self, text: str, keyboard: Any = None) -> Message:
-        """A new message below the flow's one."""
+    async def send(self, text: str, keyboard: Any = None) -> int:
+        """A new message below the flow's one; returns its id."""
         return await reply(self.update, self.ctx, text, keyboard)
 
     async def send_document(self, data: bytes, filename: str, caption: str | None = None) -> Message:
