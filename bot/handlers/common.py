@@ -290,7 +290,7 @@ async def answer(update: Update, ctx: HandlerCtx, text: str | None = None, *, al
 
 # Replies go through do_api_request, which returns Telegram's answer as it came: PTB's send_message and
 # edit_text build a Message from it (the chat, the sender, the entities, the keyboard again), and nothing in
-# the bot reads it back — on /me that was a tenth of the bot's work per update. do_api_request applies no
+# the bot reads it back — on /me that was about a tenth of the bot's work per update. do_api_request applies no
 # Defaults, so these are the ones bot.app gives every other call; the rate limiter and the retries apply
 # as to any call. Bot API method names are case-insensitive, and PTB warns when do_api_request is given the
 # name of a method it wraps ("sendMessage"), so they are named in lower case.
