@@ -240,8 +240,9 @@ async def transfers_due(tx: Tx, cut: date, branch_ids: Sequence[int] | None, lim
 
 
 async def flag_transfers(tx: Tx, transfer_ids: Iterable[int], on: date) -> None:
-    await tx.executemany("UPDATE transfers SET flagged_on = ? WHERE id = ?",
-                         [(on.isoformat(), tid) for tid in transfer_ids])
+    # One statement over a JSON array, not executemany: that takes Python's GIL back for every row.
+    await tx.execute("UPDATE transfers SET flagged_on = ? WHERE id IN (SELECT value FROM json_each(?))",
+                     (on.isoformat(), json.dumps(list(transfer_ids))))
 
 
 async def idle_cases(tx: Tx, today: date, idle_days: int, branch_ids: Sequence[int] | None,
@@ -325,8 +326,9 @@ async def existing_marks(tx: Tx | Database, keys: Sequence[str]) -> set[str]:
 
 
 async def add_marks(tx: Tx, keys: Iterable[str]) -> None:
-    await tx.executemany("INSERT OR IGNORE INTO reminder_marks (key, created_at) VALUES (?, ?)",
-                         [(k, tx.now_iso) for k in keys])
+    # One statement over a JSON array (as flag_transfers): the scan marks tens of thousands at once.
+    await tx.execute("INSERT OR IGNORE INTO reminder_marks (key, created_at) SELECT value, ? FROM json_each(?)",
+                     (tx.now_iso, json.dumps(list(keys), ensure_ascii=False)))
 
 
 async def contacts_rows(tx: Tx | Database) -> tuple[list[Any], list[Any]]:
