@@ -378,3 +378,18 @@ async def test_a_second_database_object_on_the_same_file_continues_the_chain(db,
         await other.close()
     assert await audit_ids(db) == list(range(1, 11))
     assert await db.verify_audit() == []
+
+
+def test_a_payload_with_json_from_sqlite_is_written_as_the_same_payload_parsed_would_be():
+    """The scan puts SQLite's id lists into its audit rows as they are (RawJSON): the row must be the
+    canonical JSON the list as Python values gives, keys sorted, None as null, text as typed."""
+    con = sqlite3.connect(":memory:")
+    ids, pairs = con.execute("SELECT json_group_array(value), json_group_array(json_array(value, value * 10))"
+                             " FROM json_each('[3, 1, 20]')").fetchone()
+    con.close()
+    raw = {"members": audit_mod.RawJSON(ids), "level": 2, "by": "扫描", "note": None,
+           "cases": audit_mod.RawJSON(pairs)}
+    parsed = {"members": [3, 1, 20], "level": 2, "by": "扫描", "note": None, "cases": [[3, 30], [1, 10], [20, 200]]}
+    assert audit_mod.to_json(raw) == audit_mod.to_json(parsed)
+    assert json.loads(audit_mod.to_json(raw)) == parsed
+    assert audit_mod.to_json(audit_mod.RawJSON(ids)) == "[3,1,20]"

@@ -101,9 +101,10 @@ async def test_cases_opened_in_bulk_skip_each_member_with_a_case_in_progress(wor
             await tx.execute("INSERT INTO cases (member_id, opened_on, state, closed_on, created_at)"
                              " VALUES (?, '2026-09-01', ?, ?, ?)", (mid, state, closed, tx.now_iso))
     async with world.db.write("test") as tx:
-        opened = await scan_repo.open_cases(tx, [ids[4], ids[0], ids[5], ids[2], ids[3], ids[1]],
-                                            date(2026, 11, 23), "searching")
-    assert [m for _c, m in opened] == [ids[1], ids[3], ids[4]]
+        opened = json.loads(await scan_repo.open_cases(tx, scan_repo.ids_json([ids[4], ids[0], ids[5], ids[2],
+                                                                                ids[3], ids[1]]),
+                                                       date(2026, 11, 23), "searching"))
+    assert [m for _c, m in opened] == [ids[4], ids[3], ids[1]]            # opened in the order given
     rows = await world.db.fetchall("SELECT id, member_id FROM cases WHERE opened_on = '2026-11-23' ORDER BY id")
     assert [list(r) for r in rows] == opened
     per_member = dict(await world.db.fetchall("SELECT member_id, COUNT(*) FROM cases GROUP BY member_id"))

@@ -78,13 +78,13 @@ def _sources(monkeypatch, name: str) -> list[str]:
 def _counting(monkeypatch) -> dict[str, int]:
     """Count backlog reads: inside a write transaction, or ahead on the reader connection."""
     calls = {"in_tx": 0, "ahead": 0}
-    real = scan_repo.backlog_rows
+    real = scan_repo.backlog_chunk
 
     async def counted(source, *args, **kwargs):
         calls["in_tx" if isinstance(source, Tx) else "ahead"] += 1
         return await real(source, *args, **kwargs)
 
-    monkeypatch.setattr(scan_repo, "backlog_rows", counted)
+    monkeypatch.setattr(scan_repo, "backlog_chunk", counted)
     return calls
 
 
@@ -100,6 +100,14 @@ async def test_chunks_read_ahead_flag_and_queue_what_one_transaction_does(tmp_pa
             reports.append((await run_scan(Services(db, own), chunk=chunk)).counts)
             outcomes.append(await _outcome(db))
             assert await db.verify_audit() == []
+            # Each flag and each case opened is audited once, in the chunk that wrote it (a chunk cut
+            # inside a branch leaves that branch, ids included, to the next chunk).
+            audited = [json.loads(r[0]) for r in await db.fetchall(
+                "SELECT after FROM audit_log WHERE entity = 'scan' AND action IN ('lost', 'out_of_control')")]
+            assert sorted(m for a in audited for m in a["members"]) == [m for m, _l, _s in outcomes[-1]["levels"]]
+            opened = [json.loads(r[0])["cases"] for r in await db.fetchall(
+                "SELECT after FROM audit_log WHERE entity = 'case' AND action = 'open_many'")]
+            assert sorted(m for cases in opened for _c, m in cases) == sorted(m for m, _s, _o in outcomes[-1]["cases"])
         finally:
             await db.close()
     # By hand from BACKS: on 11-23 the cutoffs are 10-23 (one month) and 05-23 (six months, 184 days

@@ -30,10 +30,27 @@ def head_mac(key: bytes, last_id: int, last_hash: str) -> str:
     return hmac.new(key, f"head:{last_id}:{last_hash}".encode(), hashlib.sha256).hexdigest()
 
 
+class RawJSON(str):
+    """JSON text already in canonical form (compact: SQLite's JSON functions write it so), put into a
+    payload as it is. The first scan's audit rows list hundreds of thousands of member ids that come
+    from SQLite as JSON and are never parsed in Python."""
+
+
 def to_json(value: Any) -> str | None:
-    """Canonical JSON for before/after payloads (sorted keys, so equal records hash equal)."""
+    """Canonical JSON for before/after payloads (sorted keys, so equal records hash equal). A RawJSON
+    value, or one at the top level of a dict payload, is included as it is."""
     if value is None:
         return None
+    if isinstance(value, RawJSON):
+        return str(value)
+    if isinstance(value, dict) and any(isinstance(v, RawJSON) for v in value.values()):
+        parts = (f"{_canonical(str(k))}:{v if isinstance(v, RawJSON) else _canonical(v)}"
+                 for k, v in sorted(value.items()))
+        return "{" + ",".join(parts) + "}"
+    return _canonical(value)
+
+
+def _canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 

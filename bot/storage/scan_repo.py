@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from bot.clock import utc_iso
-from bot.storage.db import Database, Tx, fetch_packed
+from bot.storage.db import Database, Tx, fetch_one, fetch_packed
 
 MAX_IN = 20000   # SQLite allows 32766 bound parameters; keep well under it
 
@@ -102,33 +102,97 @@ def _params(cuts: Sequence[Cut], branch_ids: Sequence[int] | None) -> tuple[str,
     return scope, params
 
 
-async def backlog_rows(tx: Tx | Database, cuts: Sequence[Cut], branch_ids: Sequence[int] | None,
-                       after: tuple[int, int], limit: int) -> list[list]:
+class Crossings(NamedTuple):
+    """Crossing rows split by the level they reach, with each part's member ids as JSON text, in the
+    rows' order: set_levels, open_cases and the audit rows take the ids as they are. In the first scan
+    SQLite builds all four, so the scan's Python neither splits the rows nor lists and encodes the ids
+    of hundreds of thousands of members (the GIL the writes waited for)."""
+    lost: list[list]              # ID, BRANCH, NAME, LAST, CREATED (at least)
+    out_of_control: list[list]    # ROW_COLUMNS
+    lost_ids: str
+    out_of_control_ids: str
+
+
+def crossings_of(rows: list[list], lost_level: int) -> Crossings:
+    """Crossings of rows read in Python (the daily scan's window: a day's worth)."""
+    lost = [r for r in rows if r[TARGET] == lost_level]
+    out = [r for r in rows if r[TARGET] != lost_level] if lost else rows
+    return Crossings(lost, out, ids_json(r[ID] for r in lost), ids_json(r[ID] for r in out))
+
+
+def ids_json(ids: Iterable[int]) -> str:
+    """Ids as the JSON text the scan's writes take (compact, as SQLite's json_group_array writes it)."""
+    return json.dumps(list(ids), separators=(",", ":"))
+
+
+_LOST_ROW = "id, branch_id, name, last_contact_on, created_at"    # a 失联 line names no account
+
+
+async def backlog_chunk(tx: Tx | Database, cuts: Sequence[Cut], branch_ids: Sequence[int] | None,
+                        after: tuple[int, int], limit: int, lost_level: int) -> tuple[Crossings, bool]:
     """The first scan's next `limit` members (after `after` = (branch_id, member_id), in that order) who
-    crossed a threshold above the level they are flagged at: the message row, then the target level.
+    crossed a threshold above the level they are flagged at, as Crossings of whole branches, and
+    whether more may follow (the limit was reached).
 
     One pass over members_scan_branch, which holds the scanned members in branch and member order with
-    their last contact: the index says who crossed, and only those rows are read from the table. Read in
-    the chunk's write transaction, so what it flags is what the register says at that moment."""
+    their last contact: the index says who crossed, and only those rows are read from the table. When
+    the limit cut the rows inside a branch, that branch is left to the next chunk (unless it is the only
+    one: a branch larger than the limit is split). Read in the chunk's write transaction (or ahead, see
+    bot.services.scan.run._backlog), so what it flags is what the register says at that moment."""
     scope, params = _params(cuts, branch_ids)
     latest = max(cuts, key=lambda c: c.date).level      # the shortest threshold reaches the latest date
     target = _target(cuts)
-    params |= {"ab": after[0], "ai": after[1], "n": limit}
+    params |= {"ab": after[0], "ai": after[1], "n": limit, "lost": lost_level}
     # The accounts are looked up for the 失控 rows only (the lowest level): a 失联 row's list line goes to
     # the branch and names no account (in the stress spread, half of 300,000 rows: a tenth of the read).
     first = min(c.level for c in cuts)
     users = (f" LEFT JOIN users mu ON mu.member_id = m.id AND {target} = {first}"
              f" LEFT JOIN users ou ON ou.member_id = m.officer_id AND {target} = {first}")
-    return await fetch_crossings(
-        tx, f"SELECT {_CROSSING_COLUMNS}, {target} AS target"
-        f" FROM members m INDEXED BY members_scan_branch LEFT JOIN contact_levels l ON l.member_id = m.id{users}"
-        f" WHERE {scannable()}{scope} AND (m.branch_id, m.id) > (:ab, :ai) AND {_CROSSED.format(latest)}"
-        f" AND {target} > COALESCE(l.level, 0) ORDER BY m.branch_id, m.id LIMIT :n", params)
+    rows = (f"SELECT {_CROSSING_COLUMNS}, {target} AS target"
+            f" FROM members m INDEXED BY members_scan_branch LEFT JOIN contact_levels l ON l.member_id = m.id{users}"
+            f" WHERE {scannable()}{scope} AND (m.branch_id, m.id) > (:ab, :ai) AND {_CROSSED.format(latest)}"
+            f" AND {target} > COALESCE(l.level, 0) ORDER BY m.branch_id, m.id LIMIT :n")
+    # One aggregate pass over the rows in their order (as db.fetch_packed): the rows of each level and
+    # their ids, in branch and member order.
+    lost, out = "FILTER (WHERE target = :lost)", "FILTER (WHERE target != :lost)"
+    sql = (f"SELECT count(*), json_group_array(json_array({_LOST_ROW})) {lost},"
+           f" json_group_array(json_array({', '.join(ROW_COLUMNS[:-1])})) {out},"
+           f" json_group_array(id) {lost}, json_group_array(id) {out} FROM ({rows})")
+    conn = tx.conn if isinstance(tx, Tx) else tx.reader
+    read, lost_text, out_text, lost_ids, out_ids = await fetch_one(conn, sql, params)
+    crossed = Crossings(json.loads(lost_text), json.loads(out_text), lost_ids, out_ids)
+    more = read == limit
+    return (_without_last_branch(crossed) if more else crossed), more
+
+
+def _without_last_branch(c: Crossings) -> Crossings:
+    """The crossings without the rows of their last branch (the limit cut it: the next chunk reads it
+    whole), unless every row is of that branch."""
+    last = max(part[-1][BRANCH] for part in (c.lost, c.out_of_control) if part)
+    if all(part[0][BRANCH] == last for part in (c.lost, c.out_of_control) if part):
+        return c
+    dropped = []
+    for part in (c.lost, c.out_of_control):
+        n = 0
+        while n < len(part) and part[-1 - n][BRANCH] == last:
+            n += 1
+        dropped.append(n)
+        del part[len(part) - n:]
+    return Crossings(c.lost, c.out_of_control, _drop_last(c.lost_ids, dropped[0]),
+                     _drop_last(c.out_of_control_ids, dropped[1]))
+
+
+def _drop_last(ids: str, n: int) -> str:
+    """A JSON array of integers (as json_group_array writes it: "[1,2,3]") without its last n items."""
+    if n == 0:
+        return ids
+    kept = ids[1:-1].rsplit(",", n)[0] if ids.count(",") >= n else ""
+    return f"[{kept}]"
 
 
 async def window_rows(tx: Tx | Database, cuts: Sequence[Cut], branch_ids: Sequence[int] | None,
                       window: Window, branches: tuple[int | None, int | None] = (None, None)) -> list[list]:
-    """The daily scan's crossings, as backlog_rows gives them (branch and member order), read from the
+    """The daily scan's crossings, rows as the backlog's (branch and member order, the target last), read from the
     window of the node's last run: the members whose last contact (or entry) falls between that run's
     cutoff and today's, for each level, plus the members whose record changed since that run (a contact
     entered with a past date, an import, a move), whatever their dates. Each is tested in full, so the
@@ -164,13 +228,13 @@ async def window_rows(tx: Tx | Database, cuts: Sequence[Cut], branch_ids: Sequen
         params)
 
 
-async def set_levels(tx: Tx, member_ids: Sequence[int], level: int, since: date) -> None:
-    """The level the scan flagged: one narrow row per member, inserted (or raised) in member order.
-
-    One statement for the whole chunk (ids as a JSON array): SQLite runs it without Python in the loop."""
+async def set_levels(tx: Tx, member_ids: str, level: int, since: date) -> None:
+    """The level the scan flagged: one narrow row per member (`member_ids`: a JSON array, in branch and
+    member order as the scan reads them), inserted or raised. One statement for the whole chunk: SQLite
+    runs it without Python in the loop."""
     await tx.execute("INSERT INTO contact_levels (member_id, level, since) SELECT value, ?, ? FROM json_each(?)"
                      " WHERE true ON CONFLICT(member_id) DO UPDATE SET level = excluded.level, since = excluded.since",
-                     (level, since.isoformat(), json.dumps(sorted(member_ids))))
+                     (level, since.isoformat(), member_ids))
 
 
 async def level_changes(db: Database, member_id: int) -> list[Any]:
@@ -199,21 +263,18 @@ async def record_states(tx: Tx, job: str, states: Iterable[tuple[Sequence[str], 
         " DO UPDATE SET last_run = excluded.last_run, state = excluded.state", rows)
 
 
-async def open_cases(tx: Tx, member_ids: Sequence[int], opened_on: date, state: str) -> list[list[int]]:
-    """Open a lost-contact case for each member without a case in progress (as bot.storage.cases.
-    open_case_of: not closed, not regained); returns [[case_id, member_id]] of the cases opened, in
-    case id order (lists, as JSON gives them: the audit row lists them as they are).
+async def open_cases(tx: Tx, member_ids: str, opened_on: date, state: str) -> str:
+    """Open a lost-contact case for each member (`member_ids`: a JSON array) without a case in
+    progress (as bot.storage.cases.open_case_of: not closed, not regained); returns the cases opened as
+    JSON text, [[case_id, member_id], …] in case id order (the audit row lists them as they are).
 
     Straight from the id list (the members were just read by the scan; the foreign key still checks)."""
-    if not member_ids:
-        return []
-    ordered = sorted(member_ids)
-    opened = await tx.in_thread(_open_cases_in_thread, opened_on.isoformat(), state, tx.now_iso,
-                                json.dumps(ordered), ordered[0], ordered[-1])
-    return json.loads(opened)
+    if member_ids == "[]":
+        return "[]"
+    return await tx.in_thread(_open_cases_in_thread, opened_on.isoformat(), state, tx.now_iso, member_ids)
 
 
-def _open_cases_in_thread(conn: Any, opened_on: str, state: str, now_iso: str, ids: str, lo: int, hi: int) -> str:
+def _open_cases_in_thread(conn: Any, opened_on: str, state: str, now_iso: str, ids: str) -> str:
     # Not INSERT … RETURNING: that hands back one row per step, and each step takes Python's GIL again
     # while the scan composes messages in another thread. A new case's id is above every id before it
     # (INTEGER PRIMARY KEY, and the write lock is ours): the new ones are read back as one JSON value.
@@ -221,10 +282,11 @@ def _open_cases_in_thread(conn: Any, opened_on: str, state: str, now_iso: str, i
     # The cases in progress are looked up once, in the chunk's id range (an ephemeral table SQLite builds
     # for NOT IN), not once per member: a chunk of 10,000 ids usually has a few dozen of them.
     conn.execute(
-        "INSERT INTO cases (member_id, opened_on, state, created_at) SELECT j.value, ?, ?, ? FROM json_each(?) j"
-        " WHERE j.value NOT IN (SELECT c.member_id FROM cases c WHERE c.member_id BETWEEN ? AND ?"
+        "INSERT INTO cases (member_id, opened_on, state, created_at) SELECT j.value, ?1, ?2, ?3 FROM json_each(?4) j"
+        " WHERE j.value NOT IN (SELECT c.member_id FROM cases c WHERE c.member_id BETWEEN"
+        " (SELECT MIN(value) FROM json_each(?4)) AND (SELECT MAX(value) FROM json_each(?4))"
         " AND c.closed_on IS NULL AND c.state NOT IN ('regained', 'closed'))",
-        (opened_on, state, now_iso, ids, lo, hi)).close()
+        (opened_on, state, now_iso, ids)).close()
     return conn.execute("SELECT json_group_array(json_array(id, member_id)) FROM"
                         " (SELECT id, member_id FROM cases WHERE id > ? ORDER BY id)", (before,)).fetchone()[0]
 

@@ -49,7 +49,8 @@ from bot.services.scan.gc_pause import cyclic_gc_paused
 from bot.services.scan.messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, check_in_payload, esc, formatter, template
 from bot.services.scan.settings import ReminderSettings, all_effective_settings
 from bot.storage import scan_repo
-from bot.storage.scan_repo import BRANCH, CREATED, ID, LAST, M_LANG, M_TG, NAME, O_LANG, O_TG, TARGET, Window
+from bot.storage.audit import RawJSON
+from bot.storage.scan_repo import BRANCH, CREATED, ID, LAST, M_LANG, M_TG, NAME, O_LANG, O_TG, Window
 
 SCAN_JOB = "scan"
 WINDOW_JOB = "scan_window"     # job_runs.state: the cutoffs of the last run, per node
@@ -194,7 +195,7 @@ async def _window(run: ScanRun, conf: ReminderSettings, today: date, branch_ids:
                     ahead = asyncio.ensure_future(
                         scan_repo.window_rows(run.db, cuts, branch_ids, window, ranges[i + 1]))
                 for part in _whole_branches(rows, run.chunk):
-                    await _flag(run, tx, conf, today, part)
+                    await _flag(run, tx, conf, today, scan_repo.crossings_of(part, ContactLevel.LOST.code))
         finally:
             if ahead is not None:
                 await settle(ahead)
@@ -202,21 +203,18 @@ async def _window(run: ScanRun, conf: ReminderSettings, today: date, branch_ids:
 
 @dataclass
 class _Chunk:
-    """One chunk of the backlog: its rows (whole branches), whether more follow, and where they start."""
-    rows: list[Any]
+    """One chunk of the backlog: its crossings (whole branches), whether more follow, and the last
+    member in it (branch and member id: the next chunk starts after it)."""
+    crossings: scan_repo.Crossings
     more: bool
     after: tuple[int, int]
 
 
 async def _read_chunk(run: ScanRun, source: Any, branch_ids: Sequence[int] | None, cuts: list[scan_repo.Cut],
                       after: tuple[int, int], limit: int) -> _Chunk:
-    rows = await scan_repo.backlog_rows(source, cuts, branch_ids, after, limit)
-    more = len(rows) == limit
-    if more and rows[0][BRANCH] != rows[-1][BRANCH]:
-        last = rows[-1][BRANCH]
-        while rows[-1][BRANCH] == last:
-            rows.pop()
-    return _Chunk(rows, more, (rows[-1][BRANCH], rows[-1][ID]) if rows else after)
+    crossings, more = await scan_repo.backlog_chunk(source, cuts, branch_ids, after, limit, ContactLevel.LOST.code)
+    parts = [part for part in (crossings.lost, crossings.out_of_control) if part]
+    return _Chunk(crossings, more, max((part[-1][BRANCH], part[-1][ID]) for part in parts) if parts else after)
 
 
 async def _backlog(run: ScanRun, conf: ReminderSettings, today: date, branch_ids: Sequence[int] | None,
@@ -248,8 +246,8 @@ async def _backlog(run: ScanRun, conf: ReminderSettings, today: date, branch_ids
                 ahead, after = None, chunk.after
                 if chunk.more and read_ahead:
                     ahead = asyncio.ensure_future(_read_chunk(run, run.db, branch_ids, cuts, after, run.chunk))
-                if chunk.rows:
-                    await _flag(run, tx, conf, today, chunk.rows)
+                if chunk.crossings.lost or chunk.crossings.out_of_control:
+                    await _flag(run, tx, conf, today, chunk.crossings)
                 if ahead is not None:
                     token = await tx.quiet_token()
             if not chunk.more:
@@ -259,33 +257,26 @@ async def _backlog(run: ScanRun, conf: ReminderSettings, today: date, branch_ids
             await settle(ahead)
 
 
-def _split(rows: list[Any]) -> tuple[list[Any], list[Any]]:
-    """A chunk's rows (branch and member order) crossing 失联, and those crossing 失控 only."""
-    lost_code = ContactLevel.LOST.code
-    lost = [r for r in rows if r[TARGET] == lost_code]
-    return lost, ([r for r in rows if r[TARGET] != lost_code] if lost else rows)
-
-
-async def _flag(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
+async def _flag(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, crossed: scan_repo.Crossings) -> None:
     """One chunk's crossings (branch and member order), read in its transaction: 失联 first, then 失控."""
-    lost, out_of_control = _split(rows)
     if run.sink is None:
-        await _flag_composing_beside(run, tx, conf, today, lost, out_of_control)
+        await _flag_composing_beside(run, tx, conf, today, crossed)
         return
-    if lost:
-        await _flag_lost(run, tx, conf, today, lost)
-    if out_of_control:
-        await _flag_out_of_control(run, tx, conf, today, out_of_control)
+    if crossed.lost:
+        await _flag_lost(run, tx, conf, today, crossed.lost, crossed.lost_ids)
+    if crossed.out_of_control:
+        await _flag_out_of_control(run, tx, conf, today, crossed.out_of_control, crossed.out_of_control_ids)
 
 
-async def _flag_composing_beside(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, lost: list[Any],
-                                 out_of_control: list[Any]) -> None:
+async def _flag_composing_beside(run: ScanRun, tx: Any, conf: ReminderSettings, today: date,
+                                 crossed: scan_repo.Crossings) -> None:
     """_flag's writes while a worker thread composes and renders the chunk's messages, 失联 then 失控.
 
     Every write here is a few statements SQLite runs without Python's GIL (set-based levels and cases,
     multi-row outbox INSERTs), so the thread composes the 失控 lists while the 失联 ones are queued.
     Everything finishes inside the chunk's transaction; an error in either rolls the whole chunk back."""
     batches = {"lost": Batch(today), "out_of_control": Batch(today)}
+    lost, out_of_control = crossed.lost, crossed.out_of_control
 
     def compose_lost() -> None:
         _compose_lost(run, conf, today, lost, batches["lost"], {})
@@ -304,16 +295,14 @@ async def _flag_composing_beside(run: ScanRun, tx: Any, conf: ReminderSettings, 
     composed = asyncio.ensure_future(out_of_control_after_lost()) if out_of_control else None
     try:
         if lost_composed is not None:
-            ids = [r[ID] for r in lost]
-            await _lost_writes(run, tx, ids, today)
+            await _lost_writes(run, tx, lost, crossed.lost_ids, today)
             await lost_composed
-            run.count("lost", len(ids))
+            run.count("lost", len(lost))
             await run.finish(tx, batches["lost"], [])
         if composed is not None:
-            ids = [r[ID] for r in out_of_control]
-            await _out_of_control_writes(tx, ids, today)
+            await _out_of_control_writes(tx, crossed.out_of_control_ids, today)
             await composed
-            run.count("out_of_control", len(ids))
+            run.count("out_of_control", len(out_of_control))
             await run.finish(tx, batches["out_of_control"], [])
     finally:
         for task in (lost_composed, composed):  # after an error: let the thread finish first
@@ -321,17 +310,20 @@ async def _flag_composing_beside(run: ScanRun, tx: Any, conf: ReminderSettings, 
                 await settle(task)
 
 
-async def _lost_writes(run: ScanRun, tx: Any, ids: list[int], today: date) -> list[list[int]]:
-    """Raise the members to 失联 and open a case for each one without a case in progress."""
+async def _lost_writes(run: ScanRun, tx: Any, rows: list[Any], ids: str, today: date) -> str:
+    """Raise the members of `rows` (`ids`: theirs, as JSON) to 失联 and open a case for each one without a
+    case in progress; returns the cases opened (JSON text: [[case_id, member_id], …])."""
     await scan_repo.set_levels(tx, ids, ContactLevel.LOST.code, today)
-    run.lost.update(ids)
+    run.lost.update(r[ID] for r in rows)
     opened = await scan_repo.open_cases(tx, ids, today, SEARCHING)
     # One audit row per chunk for the levels raised and one for the cases opened, every id listed: a
-    # backlog of 150,000 members would otherwise spend seconds on per-row HMACs.
-    audits = [("scan", today.isoformat(), "lost", None, {"level": ContactLevel.LOST.code, "members": ids})]
-    if opened:
+    # backlog of 150,000 members would otherwise spend seconds on per-row HMACs. The lists are put in
+    # as SQLite wrote them (RawJSON).
+    audits = [("scan", today.isoformat(), "lost", None,
+               {"level": ContactLevel.LOST.code, "members": RawJSON(ids)})]
+    if opened != "[]":
         audits.append(("case", None, "open_many", None, {"state": SEARCHING, "opened_on": today.isoformat(),
-                                                          "by": "scan", "cases": opened}))
+                                                          "by": "scan", "cases": RawJSON(opened)}))
     await tx.audit_many(audits)
     return opened
 
@@ -372,17 +364,17 @@ def _compose_lost(run: ScanRun, conf: ReminderSettings, today: date, rows: list[
     return all_flags
 
 
-async def _flag_lost(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any]) -> None:
+async def _flag_lost(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any], ids: str) -> None:
     """With a sink (the CLI's report): the cases first, since each flag names its member's case."""
     batch = Batch(today)
-    case_of = {mid: cid for cid, mid in await _lost_writes(run, tx, [r[ID] for r in rows], today)}
+    case_of = {mid: cid for cid, mid in json.loads(await _lost_writes(run, tx, rows, ids, today))}
     await run.finish(tx, batch, _compose_lost(run, conf, today, rows, batch, case_of))
 
 
-async def _out_of_control_writes(tx: Any, ids: list[int], today: date) -> None:
+async def _out_of_control_writes(tx: Any, ids: str, today: date) -> None:
     await scan_repo.set_levels(tx, ids, ContactLevel.OUT_OF_CONTROL.code, today)
     await tx.audit("scan", today.isoformat(), "out_of_control", None,
-                   {"level": ContactLevel.OUT_OF_CONTROL.code, "members": ids})
+                   {"level": ContactLevel.OUT_OF_CONTROL.code, "members": RawJSON(ids)})
 
 
 def _compose_out_of_control(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any],
@@ -415,10 +407,10 @@ def _compose_out_of_control(run: ScanRun, conf: ReminderSettings, today: date, r
 
 
 async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, today: date,
-                               rows: list[Any]) -> None:
+                               rows: list[Any], ids: str) -> None:
     """With a sink (the CLI's report)."""
     batch = Batch(today)
-    await _out_of_control_writes(tx, [r[ID] for r in rows], today)
+    await _out_of_control_writes(tx, ids, today)
     await run.finish(tx, batch, _compose_out_of_control(run, conf, today, rows, batch))
 
 
