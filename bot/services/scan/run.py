@@ -221,7 +221,7 @@ async def _backlog(run: ScanRun, conf: ReminderSettings, today: date, branch_ids
                    cuts: list[scan_repo.Cut]) -> None:
     """The first scan, one transaction per chunk, each chunk read while the one before it is written:
     on the reader connection, in another thread (SQLite reads while it writes, and a small server has
-    two CPUs), as one JSON value (scan_repo.fetch_crossings: no Python in the loop while it runs).
+    two CPUs), as JSON values (scan_repo.backlog_chunk: no Python in the loop while it runs).
 
     That read starts inside the current chunk's transaction, which holds the write lock, and chunks are
     disjoint: it sees what the next transaction would read — unless something else commits between the
