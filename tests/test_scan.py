@@ -110,6 +110,16 @@ async def test_cases_opened_in_bulk_skip_each_member_with_a_case_in_progress(wor
     per_member = dict(await world.db.fetchall("SELECT member_id, COUNT(*) FROM cases GROUP BY member_id"))
     assert per_member == {ids[0]: 1, ids[1]: 2, ids[2]: 1, ids[3]: 2, ids[4]: 1, ids[5]: 1, ids[6]: 1}
 
+async def test_decided_cases_stay_indexed_by_decision_date_and_new_cases_are_not_indexed(db):
+    """Migration 0013: the index of cases holds the decided ones only (a case the scan opens is not
+    indexed by its state), and the summary tables' lookup of decisions by date still uses it."""
+    plan = await db.fetchall("EXPLAIN QUERY PLAN SELECT id FROM cases WHERE state = 'decided' AND decided_on <= ?",
+                             ("2026-11-23",))
+    assert any("cases_decided" in r[3] for r in plan), [tuple(r) for r in plan]
+    sql = (await db.fetchone("SELECT sql FROM sqlite_master WHERE name = 'cases_decided'"))[0]
+    assert sql.endswith("WHERE decided_on IS NOT NULL")
+
+
 async def test_officer_is_asked_in_english_and_secretary_not(world):
     flow = await world.add_member("赵XX", date(2026, 10, 10), flow_officer=world.officer)
     await run_scan(world.services)
