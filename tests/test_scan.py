@@ -387,3 +387,39 @@ async def _run_cli(cli, argv):
 
 def test_add_months_sanity():
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+
+
+async def test_checks_list_each_item_in_each_recipients_language_with_names_escaped(world):
+    """A branch with two secretaries (Chinese, English) gets each idle case, transfer and flow member in
+    each one's language; a flow member whose officer is bound goes to the officer alone."""
+    from bot.storage import users as user_repo
+    async with world.db.write("test") as tx:
+        await user_repo.grant(tx, 1003, Role.SECRETARY, world.branch)
+        await tx.execute("UPDATE users SET lang_code = 'en' WHERE tg_id = 1003")
+        await tx.execute("UPDATE users SET member_id = NULL WHERE tg_id = ?", (OFFICER_TG,))    # not bound yet
+    await world.add_member("<钱> & 孙", date(2026, 10, 30), flow_officer=world.officer)     # 24 days
+    zhou = await world.add_member("周&XX", date(2026, 11, 20))
+    await world.execute("INSERT INTO cases (member_id, opened_on, state, created_at)"
+                        " VALUES (?, '2026-11-01', 'searching', '2026-11-01T00:00:00+00:00')", (zhou,))
+    wu = await world.add_member("吴XX", date(2026, 11, 20))
+    await world.execute("INSERT INTO transfers (member_id, kind, to_org, destination, phone, backup_name,"
+                        " backup_phone, sent_on, receipt_on, created_at) VALUES (?, 'permanent', '<某>党委', '深圳',"
+                        " '13900000000', '王XX', '13900000001', '2026-10-01', NULL, '2026-10-01T00:00:00+00:00')", (wu,))
+    report = await run_scan(world.services)
+    assert report.counts == {"flow_contact": 1, "case_idle": 1, "transfer_no_receipt": 1}
+    text = {(r["chat_id"], r["kind"]): payload(r)["text"] for r in await world.outbox()}
+    assert "&lt;钱&gt; &amp; 孙：最近一次联系 2026-10-30（24天前）" in text[(SECRETARY_TG, "flow_contact")]
+    assert "&lt;钱&gt; &amp; 孙: last contact 2026-10-30 (24 days ago)" in text[(1003, "flow_contact")]
+    assert "周&amp;XX：2026-11-01开始查找，尚无查找记录" in text[(SECRETARY_TG, "case_idle")]
+    assert "周&amp;XX: case opened 2026-11-01, no search attempt yet" in text[(1003, "case_idle")]
+    assert "&lt;某&gt;党委" in text[(SECRETARY_TG, "transfer_no_receipt")]
+    assert "transferred to &lt;某&gt;党委 on 2026-10-01" in text[(1003, "transfer_no_receipt")]
+    # Next month the officer is bound (English): the flow member is listed to the officer only.
+    async with world.db.write("test") as tx:
+        await tx.execute("UPDATE users SET member_id = ? WHERE tg_id = ?", (world.officer, OFFICER_TG))
+    world.clock.set(datetime(2026, 12, 21, 9, 0, tzinfo=SH))
+    await world.contact(zhou, date(2026, 12, 20))
+    await run_scan(world.services)
+    [to_officer] = await world.outbox("kind = 'flow_contact' AND created_at >= '2026-12-21'")
+    assert to_officer["chat_id"] == OFFICER_TG
+    assert "&lt;钱&gt; &amp; 孙: last contact 2026-10-30 (52 days ago)" in payload(to_officer)["text"]

@@ -99,3 +99,36 @@ async def test_bulk_copies_committed_wal_into_the_file_while_it_is_still_open(db
         assert (await db.fetchone("SELECT COUNT(*) FROM reminder_marks"))[0] == 20000
     busy, log_frames, copied = await db.fetchone("PRAGMA wal_checkpoint(PASSIVE)")
     assert busy == 0 and copied == log_frames
+
+
+# ---- write(foreign_keys=False): one transaction without the parent lookups ---------------------------
+
+_ORPHAN_CASE = ("INSERT INTO cases (member_id, opened_on, state, created_at)"
+                " VALUES (987654, '2026-11-23', 'searching', '2026-11-23T01:00:00+00:00')")
+
+
+async def _checks_on(db) -> bool:
+    async with db.write("test") as tx:
+        return (await tx.fetchone("PRAGMA foreign_keys"))[0] == 1
+
+
+async def test_a_write_without_foreign_keys_turns_them_back_on_after_it(db):
+    async with db.write("test", foreign_keys=False) as tx:
+        assert (await tx.fetchone("PRAGMA foreign_keys"))[0] == 0
+        await tx.execute(_ORPHAN_CASE)          # no member 987654: not looked up in this transaction
+    assert await _checks_on(db)
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.write("test") as tx:
+            await tx.execute(_ORPHAN_CASE)
+    with pytest.raises(RuntimeError):
+        async with db.write("test", foreign_keys=False) as tx:
+            raise RuntimeError("the step failed")
+    assert await _checks_on(db)
+    assert (await db.fetchone("SELECT count(*) FROM cases"))[0] == 1
+
+
+async def test_a_transaction_left_open_without_foreign_keys_is_undone_with_the_checks_back_on(db):
+    # As a task cancelled while its ROLLBACK was queued leaves it: the switch back was a no-op inside it.
+    await db._writer.execute("PRAGMA foreign_keys=OFF")
+    await db._writer.execute("BEGIN IMMEDIATE")
+    assert await _checks_on(db)

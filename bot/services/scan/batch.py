@@ -207,7 +207,9 @@ class ScanRun:
         self.writes = 0                    # write transactions this run began (ReadAhead counts them)
         self.lost: set[int] = set()        # members this run raised to 失联
 
-    def tx(self) -> Any:
+    def tx(self, *, foreign_keys: bool = True) -> Any:
+        """The step's write transaction (the dry run's shared one). foreign_keys=False: see Database.write;
+        only for the crossings, whose cases name members read in the same transaction."""
         from contextlib import asynccontextmanager
 
         @asynccontextmanager
@@ -217,7 +219,7 @@ class ScanRun:
         if self.shared_tx is not None:
             return shared()
         self.writes += 1
-        return self.db.write(self.actor_label)
+        return self.db.write(self.actor_label, foreign_keys=foreign_keys)
 
     def count(self, kind: str, n: int) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + n

@@ -15,7 +15,8 @@ from bot.domain.disposition import removal_due_on
 from bot.services.scan.ahead import Read, ReadAhead
 from bot.services.scan.batch import Batch, Recipient, ScanRun, locale_of
 from bot.services.scan.messages import (
-    LINE_CASE_ATTEMPT, LINE_CASE_NO_ATTEMPT, LINE_LAST_CONTACT, LINE_NO_CONTACT, LINE_REMOVAL, LINE_TRANSFER, line,
+    LINE_CASE_ATTEMPT, LINE_CASE_NO_ATTEMPT, LINE_LAST_CONTACT, LINE_NO_CONTACT, LINE_REMOVAL, LINE_TRANSFER, DaysSince,
+    esc, item, line,
 )
 from bot.services.scan.settings import ReminderSettings
 from bot.storage import scan_repo
@@ -32,6 +33,11 @@ def reads(run: ScanRun, conf: ReminderSettings, today: date, org_ids: Sequence[i
         out["flow"] = lambda src: scan_repo.flow_due(src, today.replace(day=1), today.strftime("%Y-%m"), org_ids,
                                                      run.chunk)
     return out
+
+
+def _single(to: list[Recipient]) -> str | None:
+    """The locale a list item is rendered in at once: its one recipient's (see messages.item)."""
+    return to[0].locale if len(to) == 1 else None
 
 
 async def _first(ahead: ReadAhead | None, tx: Any, name: str) -> list[Any] | None:
@@ -58,15 +64,19 @@ async def transfers_without_receipt(run: ScanRun, conf: ReminderSettings, today:
                 audits += [("member", mid, "pocket_risk", None, {"special_status_added": SpecialStatus.POCKET.value})
                            for mid in marked]
                 await tx.audit_many(audits)
-                batch, flags = Batch(today), []
+                batch, flags, kind = Batch(today), [], "transfer_no_receipt"
+                header, reporting = {"days": conf.receipt_days}, run.sink is not None
                 for r in rows:
-                    flag = run.flag("transfer_no_receipt", r["branch_id"], member_id=r["member_id"], name=r["name"],
-                                    detail={"transfer_id": r["id"], "sent_on": r["sent_on"], "to_org": r["to_org"]})
-                    batch.add("transfer_no_receipt", r["branch_id"], run.contacts.responsible(r["branch_id"]),
-                              {"days": conf.receipt_days},
-                              line(LINE_TRANSFER, name=r["name"], org=r["to_org"], date=r["sent_on"]),
-                              f"transfer:{r['id']}", flag)
+                    flag = run.flag(kind, r["branch_id"], member_id=r["member_id"], name=r["name"],
+                                    detail={"transfer_id": r["id"], "sent_on": r["sent_on"], "to_org": r["to_org"]}
+                                    ) if reporting else None
+                    to = run.contacts.responsible(r["branch_id"])
+                    text = item(_single(to), LINE_TRANSFER, ("name", "org", "date"),
+                                (esc(r["name"]), esc(r["to_org"]), r["sent_on"]))
+                    batch.add_many(kind, r["branch_id"], to, header, [text], [f"transfer:{r['id']}"], [flag])
                     flags.append(flag)
+                if not reporting:
+                    run.count(kind, len(rows))
                 await run.finish(tx, batch, flags)
         if len(rows) < run.chunk:
             break
@@ -83,15 +93,22 @@ async def idle_cases(run: ScanRun, conf: ReminderSettings, today: date, org_ids:
                 rows = await scan_repo.idle_cases(tx, today, conf.case_idle_days, org_ids, run.chunk)
             if rows:
                 await scan_repo.add_marks(tx, [f"case_idle:{r['id']}:{r['due']}" for r in rows])
-                batch, flags = Batch(today), []
+                batch, flags, kind = Batch(today), [], "case_idle"
+                header, reporting = {"days": conf.case_idle_days}, run.sink is not None
                 for r in rows:
-                    flag = run.flag("case_idle", r["branch_id"], member_id=r["member_id"], name=r["name"],
-                                    detail={"case_id": r["id"], "last_attempt": r["last_attempt"], "due": r["due"]})
-                    item = (line(LINE_CASE_ATTEMPT, name=r["name"], opened=r["opened_on"], last=r["last_attempt"])
-                            if r["last_attempt"] else line(LINE_CASE_NO_ATTEMPT, name=r["name"], opened=r["opened_on"]))
-                    batch.add("case_idle", r["branch_id"], run.contacts.responsible(r["branch_id"]),
-                              {"days": conf.case_idle_days}, item, f"case:{r['id']}", flag)
+                    flag = run.flag(kind, r["branch_id"], member_id=r["member_id"], name=r["name"],
+                                    detail={"case_id": r["id"], "last_attempt": r["last_attempt"], "due": r["due"]}
+                                    ) if reporting else None
+                    to = run.contacts.responsible(r["branch_id"])
+                    if r["last_attempt"]:
+                        text = item(_single(to), LINE_CASE_ATTEMPT, ("name", "opened", "last"),
+                                    (esc(r["name"]), r["opened_on"], r["last_attempt"]))
+                    else:
+                        text = item(_single(to), LINE_CASE_NO_ATTEMPT, ("name", "opened"), (esc(r["name"]), r["opened_on"]))
+                    batch.add_many(kind, r["branch_id"], to, header, [text], [f"case:{r['id']}"], [flag])
                     flags.append(flag)
+                if not reporting:
+                    run.count(kind, len(rows))
                 await run.finish(tx, batch, flags)
         if len(rows) < run.chunk:
             break
@@ -113,22 +130,26 @@ async def flow_members(run: ScanRun, conf: ReminderSettings, today: date, org_id
                 rows = [r for r in read if r["id"] not in run.lost]
             if rows:
                 await scan_repo.add_marks(tx, [f"flow:{r['id']}:{month}" for r in rows])
-                batch, flags = Batch(today), []
+                batch, flags, kind = Batch(today), [], "flow_contact"
+                header, reporting, days_since = {"month": month}, run.sink is not None, DaysSince(today)
                 for r in rows:
-                    if r["last_contact_on"]:
-                        item = line(LINE_LAST_CONTACT, name=r["name"], date=r["last_contact_on"],
-                                    days=(today - date.fromisoformat(r["last_contact_on"])).days)
-                    else:
-                        entered = datetime.fromisoformat(r["created_at"]).astimezone(conf.tz).date()
-                        item = line(LINE_NO_CONTACT, name=r["name"], date=entered.isoformat())
                     if r["o_tg"] is not None:
                         to = [Recipient(r["o_tg"], locale_of(r["o_lang"], None, run.default_locale))]
                     else:
                         to = run.contacts.responsible(r["branch_id"])
-                    flag = run.flag("flow_contact", r["branch_id"], member_id=r["id"], name=r["name"],
-                                    last_contact_on=r["last_contact_on"], detail={"month": month, "officer_id": r["officer_id"]})
-                    batch.add("flow_contact", r["branch_id"], to, {"month": month}, item, f"member:{r['id']}", flag)
+                    last = r["last_contact_on"]
+                    if last:
+                        text = item(_single(to), LINE_LAST_CONTACT, ("name", "date", "days"),
+                                    (esc(r["name"]), last, days_since[last]))
+                    else:
+                        entered = datetime.fromisoformat(r["created_at"]).astimezone(conf.tz).date()
+                        text = item(_single(to), LINE_NO_CONTACT, ("name", "date"), (esc(r["name"]), entered.isoformat()))
+                    flag = run.flag(kind, r["branch_id"], member_id=r["id"], name=r["name"], last_contact_on=last,
+                                    detail={"month": month, "officer_id": r["officer_id"]}) if reporting else None
+                    batch.add_many(kind, r["branch_id"], to, header, [text], [f"member:{r['id']}"], [flag])
                     flags.append(flag)
+                if not reporting:
+                    run.count(kind, len(rows))
                 await run.finish(tx, batch, flags)
         if len(read) < run.chunk:
             break

@@ -46,7 +46,9 @@ from bot.services.context import SCHEDULER, Actor, Services
 from bot.services.deadlines import deadline_reminders
 from bot.services.scan.batch import Batch, Contacts, Flag, Recipient, ScanRun, locale_of
 from bot.services.scan.gc_pause import cyclic_gc_paused
-from bot.services.scan.messages import LINE_LAST_CONTACT, LINE_NO_CONTACT, Line, check_in_payload, esc, formatter, template
+from bot.services.scan.messages import (
+    LINE_LAST_CONTACT, LINE_NO_CONTACT, DaysSince, Line, check_in_payload, esc, formatter, template,
+)
 from bot.services.scan.settings import ReminderSettings, all_effective_settings
 from bot.storage import scan_repo
 from bot.storage.audit import RawJSON
@@ -82,19 +84,6 @@ def contact_cutoff(today: date, months: int) -> date:
 
 def local_midnight(d: date, conf: ReminderSettings) -> datetime:
     return datetime.combine(d, time(0), tzinfo=conf.tz)
-
-
-class DaysSince(dict):
-    """Days from each ISO date to `today`, computed once per date (a chunk of 20,000 members has a few
-    hundred distinct last-contact dates)."""
-
-    def __init__(self, today: date):
-        super().__init__()
-        self.today = today
-
-    def __missing__(self, iso: str) -> int:
-        days = self[iso] = (self.today - date.fromisoformat(iso)).days
-        return days
 
 
 def _contact_line(r: Any, days_since: DaysSince, conf: ReminderSettings,
@@ -184,7 +173,7 @@ async def _window(run: ScanRun, conf: ReminderSettings, today: date, branch_ids:
     the first half writes is not what the second reads). A dry run reads both in its transaction."""
     ranges = _halves(run, branch_ids)
     ahead: asyncio.Future[list[Any]] | None = None
-    async with run.tx() as tx:
+    async with run.tx(foreign_keys=False) as tx:        # its cases name members it read in it
         try:
             for i, branches in enumerate(ranges):
                 if ahead is not None:
@@ -234,7 +223,8 @@ async def _backlog(run: ScanRun, conf: ReminderSettings, today: date, branch_ids
     token: tuple[int, int] | None = None
     try:
         while True:
-            async with run.tx() as tx:
+            # Without foreign keys: the chunk's cases name members read in this transaction (see above).
+            async with run.tx(foreign_keys=False) as tx:
                 if ahead is not None and token is not None and await tx.follows(token):
                     chunk = await ahead
                 else:
