@@ -157,17 +157,19 @@ class Batch:
 
     def render(self) -> None:
         """Render every message gathered so far into outbox rows (pure Python: may run in a worker thread)."""
-        rows = self._rows
+        rows, day = self._rows, self.today.isoformat()
         for (kind, tg_id, org_id), g in self.groups.items():
             texts = render_list(g.recipient.locale, kind, g.header_params, g.lines)
-            tag = hashlib.sha1(",".join(g.refs).encode()).hexdigest()[:12]
+            refs = [",".join(g.refs[i:i + LINES_PER_MESSAGE]) for i in range(0, len(g.refs), LINES_PER_MESSAGE)] or [""]
+            tag = hashlib.sha1(",".join(refs).encode()).hexdigest()[:12]     # = every ref, comma-separated
+            flagged = any(f is not None for f in g.flags)                   # none without a sink
             for i, text in enumerate(texts):
-                key = f"{kind}:{tg_id}:{org_id}:{self.today.isoformat()}:{tag}:{i + 1}"
-                part = slice(i * LINES_PER_MESSAGE, (i + 1) * LINES_PER_MESSAGE)
-                rows.append((key, tg_id, kind, outbox_repo.payload_json(text), ",".join(g.refs[part])))
-                for flag in g.flags[part]:
-                    if flag is not None:
-                        flag.reminders.append(Reminder(kind, tg_id, key))
+                key = f"{kind}:{tg_id}:{org_id}:{day}:{tag}:{i + 1}"
+                rows.append((key, tg_id, kind, outbox_repo.payload_json(text), refs[i]))
+                if flagged:
+                    for flag in g.flags[i * LINES_PER_MESSAGE:(i + 1) * LINES_PER_MESSAGE]:
+                        if flag is not None:
+                            flag.reminders.append(Reminder(kind, tg_id, key))
         for key, chat_id, kind, payload, ref, flag in self.singles:
             rows.append((key, chat_id, kind, payload, ref))
             if flag is not None:

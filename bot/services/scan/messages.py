@@ -152,16 +152,21 @@ def esc(value: Any) -> Any:
 
 def render_list(locale: str, kind: str, header_params: dict[str, Any], lines: list[Line | str]) -> list[str]:
     """The message(s) listing `lines` under the header of `kind`, split into parts."""
-    tr = translator(locale)
-    header = tr.gettext(HEADERS[kind], **{k: esc(v) for k, v in header_params.items()})
+    header = _header(locale, kind, tuple(header_params.items()))
     chunks = [lines[i:i + LINES_PER_MESSAGE] for i in range(0, len(lines), LINES_PER_MESSAGE)] or [[]]
     out = []
     for n, chunk in enumerate(chunks, 1):
-        head = header if len(chunks) == 1 else f"{header} {tr.gettext(PART, part=n, parts=len(chunks))}"
+        head = header if len(chunks) == 1 else f"{header} {translator(locale).gettext(PART, part=n, parts=len(chunks))}"
         # A str item was rendered for this recipient already (see run._contact_line).
-        out.append("\n".join([head, ""] + ["• " + (item if item.__class__ is str else item.render(locale))
-                                          for item in chunk]))
+        texts = [item if item.__class__ is str else item.render(locale) for item in chunk]
+        out.append(f"{head}\n\n• " + "\n• ".join(texts) if texts else f"{head}\n")
     return out
+
+
+@lru_cache(maxsize=4096)
+def _header(locale: str, kind: str, params: tuple[tuple[str, Any], ...]) -> str:
+    """A list's header in `locale` (the scan's thousands of lists share a few: same kind, same thresholds)."""
+    return translator(locale).gettext(HEADERS[kind], **{k: esc(v) for k, v in params})
 
 
 @lru_cache(maxsize=None)
