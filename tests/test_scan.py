@@ -423,3 +423,19 @@ async def test_checks_list_each_item_in_each_recipients_language_with_names_esca
     [to_officer] = await world.outbox("kind = 'flow_contact' AND created_at >= '2026-12-21'")
     assert to_officer["chat_id"] == OFFICER_TG
     assert "&lt;钱&gt; &amp; 孙: last contact 2026-10-30 (52 days ago)" in payload(to_officer)["text"]
+
+
+async def test_mark_pocket_adds_the_status_once_and_names_only_the_members_it_marked(world):
+    from bot.domain.codes import SpecialStatus
+    plain, already, religious = [await world.add_member(n) for n in ("郑XX", "冯XX", "褚XX")]
+    async with world.db.write("test") as tx:
+        await scan_repo.mark_pocket(tx, [already], SpecialStatus.POCKET.value)
+        await tx.execute("UPDATE members SET record = json_set(record, '$.special_statuses', json('[\"religious\"]'))"
+                         " WHERE id = ?", (religious,))
+    async with world.db.write("test") as tx:
+        marked = await scan_repo.mark_pocket(tx, [religious, plain, already], SpecialStatus.POCKET.value)
+        assert await scan_repo.mark_pocket(tx, [], SpecialStatus.POCKET.value) == []
+    assert marked == sorted([plain, religious])
+    statuses = {mid: [s.value for s in (await member_repo.get(world.db, mid)).special_statuses]
+                for mid in (plain, already, religious)}
+    assert statuses == {plain: ["pocket"], already: ["pocket"], religious: ["religious", "pocket"]}

@@ -343,21 +343,23 @@ async def flow_due(tx: Tx, month_start: date, month: str, branch_ids: Sequence[i
 
 
 async def mark_pocket(tx: Tx, member_ids: Sequence[int], status: str) -> list[int]:
-    """Add the 口袋党员 special status to each member's record JSON (where it is not there yet).
+    """Add the 口袋党员 special status to each member's record JSON (where it is not there yet); returns
+    the members marked, in id order.
 
-    Done in SQL (json_insert on the record's special_statuses list) so a backlog of transfers is one
-    statement per chunk, not a read-modify-write of each Member through Python."""
-    marked: list[int] = []
-    ids = list(member_ids)
-    for i in range(0, len(ids), 900):
-        part = ids[i:i + 900]
-        rows = await tx.fetchall(
-            "UPDATE members SET record = json_insert(record, '$.special_statuses[#]', ?), updated_at = ?"
-            f" WHERE id IN ({','.join('?' * len(part))}) AND NOT EXISTS (SELECT 1 FROM"
-            " json_each(members.record, '$.special_statuses') WHERE value = ?) RETURNING id",
-            (status, tx.now_iso, *part, status))
-        marked.extend(r[0] for r in rows)
-    return sorted(marked)
+    Done in SQL (json_insert on the record's special_statuses list) so a backlog of transfers is two
+    statements, not a read-modify-write of each Member through Python: the members still without the
+    status, read as one JSON value, then one UPDATE of those (not UPDATE … RETURNING, which hands back one
+    row per step, each step taking Python's GIL again while the scan composes in another thread)."""
+    if not member_ids:
+        return []
+    lacking = ("SELECT json_group_array(id) FROM (SELECT m.id FROM members m WHERE m.id IN (SELECT value FROM"
+               " json_each(?)) AND NOT EXISTS (SELECT 1 FROM json_each(m.record, '$.special_statuses')"
+               " WHERE value = ?) ORDER BY m.id)")
+    marked = (await tx.fetchone(lacking, (json.dumps(list(member_ids)), status)))[0]
+    if marked != "[]":
+        await tx.execute("UPDATE members SET record = json_insert(record, '$.special_statuses[#]', ?), updated_at = ?"
+                         " WHERE id IN (SELECT value FROM json_each(?))", (status, tx.now_iso, marked))
+    return json.loads(marked)
 
 
 async def suspended_cases(tx: Tx, branch_ids: Sequence[int] | None) -> list[Any]:

@@ -51,6 +51,14 @@ class ReadAhead:
             self._token = await tx.quiet_token()
             self._writes_at_token = self.run.writes
 
+    def ready(self, name: str) -> list[Any] | None:
+        """The rows read ahead for `name` if the read has finished (not yet checked against the register:
+        take() does that), else None."""
+        task = self._tasks.get(name)
+        if task is None or not task.done() or task.cancelled() or task.exception() is not None:
+            return None
+        return task.result()
+
     async def take(self, tx: Any, name: str) -> list[Any] | None:
         """The rows read ahead for `name`, if the register has not changed under them (else None: read
         them in `tx`). Each read is taken once."""

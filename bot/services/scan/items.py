@@ -7,13 +7,14 @@ idle period (reminder_marks "case_idle:<case>:<due>"), a flow member once per mo
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from bot.domain.codes import PolicyVersion, SpecialStatus
 from bot.domain.disposition import removal_due_on
-from bot.services.scan.ahead import Read, ReadAhead
-from bot.services.scan.batch import Batch, Recipient, ScanRun, locale_of
+from bot.services.scan.ahead import Read, ReadAhead, settle
+from bot.services.scan.batch import Batch, Flag, Recipient, ScanRun, locale_of
 from bot.services.scan.messages import (
     LINE_CASE_ATTEMPT, LINE_CASE_NO_ATTEMPT, LINE_LAST_CONTACT, LINE_NO_CONTACT, LINE_REMOVAL, LINE_TRANSFER, DaysSince,
     esc, item, line,
@@ -44,8 +45,123 @@ async def _first(ahead: ReadAhead | None, tx: Any, name: str) -> list[Any] | Non
     return None if ahead is None else await ahead.take(tx, name)
 
 
+Composed = tuple[Batch, list[Flag | None]]     # a check's reminders, rendered, and (for a sink) its flags
+
+
+def _transfer_batch(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any]) -> Composed:
+    """The reminders of transfers without 回执 (pure Python: may run in a worker thread; counts nothing)."""
+    batch, flags, kind = Batch(today), [], "transfer_no_receipt"
+    header, reporting = {"days": conf.receipt_days}, run.sink is not None
+    for r in rows:
+        flag = Flag(kind, r["branch_id"], member_id=r["member_id"], name=r["name"],
+                    detail={"transfer_id": r["id"], "sent_on": r["sent_on"], "to_org": r["to_org"]}) if reporting else None
+        to = run.contacts.responsible(r["branch_id"])
+        text = item(_single(to), LINE_TRANSFER, ("name", "org", "date"), (esc(r["name"]), esc(r["to_org"]), r["sent_on"]))
+        batch.add_many(kind, r["branch_id"], to, header, [text], [f"transfer:{r['id']}"], [flag])
+        flags.append(flag)
+    batch.render()
+    return batch, flags
+
+
+def _idle_batch(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any]) -> Composed:
+    """The reminders of idle cases (as _transfer_batch)."""
+    batch, flags, kind = Batch(today), [], "case_idle"
+    header, reporting = {"days": conf.case_idle_days}, run.sink is not None
+    for r in rows:
+        flag = Flag(kind, r["branch_id"], member_id=r["member_id"], name=r["name"],
+                    detail={"case_id": r["id"], "last_attempt": r["last_attempt"], "due": r["due"]}) if reporting else None
+        to = run.contacts.responsible(r["branch_id"])
+        if r["last_attempt"]:
+            text = item(_single(to), LINE_CASE_ATTEMPT, ("name", "opened", "last"),
+                        (esc(r["name"]), r["opened_on"], r["last_attempt"]))
+        else:
+            text = item(_single(to), LINE_CASE_NO_ATTEMPT, ("name", "opened"), (esc(r["name"]), r["opened_on"]))
+        batch.add_many(kind, r["branch_id"], to, header, [text], [f"case:{r['id']}"], [flag])
+        flags.append(flag)
+    batch.render()
+    return batch, flags
+
+
+def _flow_batch(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any]) -> Composed:
+    """The reminders of flow members without contact this month (as _transfer_batch): to the officer
+    when bound, else to whoever answers for the branch."""
+    batch, flags, kind, month = Batch(today), [], "flow_contact", today.strftime("%Y-%m")
+    header, reporting, days_since = {"month": month}, run.sink is not None, DaysSince(today)
+    for r in rows:
+        if r["o_tg"] is not None:
+            to = [Recipient(r["o_tg"], locale_of(r["o_lang"], None, run.default_locale))]
+        else:
+            to = run.contacts.responsible(r["branch_id"])
+        last = r["last_contact_on"]
+        if last:
+            text = item(_single(to), LINE_LAST_CONTACT, ("name", "date", "days"), (esc(r["name"]), last, days_since[last]))
+        else:
+            entered = datetime.fromisoformat(r["created_at"]).astimezone(conf.tz).date()
+            text = item(_single(to), LINE_NO_CONTACT, ("name", "date"), (esc(r["name"]), entered.isoformat()))
+        flag = Flag(kind, r["branch_id"], member_id=r["id"], name=r["name"], last_contact_on=last,
+                    detail={"month": month, "officer_id": r["officer_id"]}) if reporting else None
+        batch.add_many(kind, r["branch_id"], to, header, [text], [f"member:{r['id']}"], [flag])
+        flags.append(flag)
+    batch.render()
+    return batch, flags
+
+
+def _not_lost(run: ScanRun, read: list[Any]) -> list[Any]:
+    """Flow rows read before this run raised its 失联 members, without those (they get the 失联 list)."""
+    return [r for r in read if r["id"] not in run.lost]
+
+
+class Composer:
+    """The checks' reminders composed in a worker thread from the rows read ahead, one check after the
+    other, while the writer flags the transfers and marks the cases: after the crossings only the
+    writer and this thread are busy, and the composing was a third of that tail on the event loop.
+
+    A check uses what was composed only for the very rows its transaction took (ReadAhead.take returns
+    the read-ahead list itself when nothing else has written); else it composes in its transaction."""
+
+    def __init__(self, run: ScanRun, conf: ReminderSettings, today: date, ahead: ReadAhead):
+        self._made: dict[str, tuple[list[Any], asyncio.Future[Composed]]] = {}
+        jobs = []
+        for name, compose in (("transfers", _transfer_batch), ("idle", _idle_batch), ("flow", _flow_batch)):
+            rows = ahead.ready(name)
+            if rows:
+                todo = _not_lost(run, rows) if name == "flow" else rows
+                jobs.append((name, rows, lambda c=compose, t=todo: c(run, conf, today, t)))
+        loop = asyncio.get_running_loop()
+        for name, rows, _job in jobs:
+            self._made[name] = (rows, loop.create_future())
+        self._turns = asyncio.ensure_future(self._in_turn(jobs)) if jobs else None
+
+    async def _in_turn(self, jobs: list[tuple[str, list[Any], Callable[[], Composed]]]) -> None:
+        for name, _rows, job in jobs:
+            done = self._made[name][1]
+            try:
+                done.set_result(await asyncio.to_thread(job))
+            except Exception as exc:  # noqa: BLE001 (raised where the check takes it)
+                done.set_exception(exc)
+
+    async def take(self, name: str, rows: list[Any] | None) -> Composed | None:
+        """What was composed for `name` if it was composed from `rows` (the same list), else None."""
+        made = self._made.pop(name, None)
+        if made is None or rows is None or made[0] is not rows:
+            return None
+        return await made[1]
+
+    async def close(self) -> None:
+        if self._turns is not None:
+            await settle(self._turns)
+        for _rows, done in self._made.values():
+            await settle(done)
+        self._made.clear()
+
+
+async def _composed(composer: Composer | None, name: str, rows: list[Any] | None) -> Composed | None:
+    return None if composer is None else await composer.take(name, rows)
+
+
 async def transfers_without_receipt(run: ScanRun, conf: ReminderSettings, today: date,
-                                    org_ids: Sequence[int] | None, ahead: ReadAhead | None = None) -> None:
+                                    org_ids: Sequence[int] | None, ahead: ReadAhead | None = None,
+                                    composer: Composer | None = None) -> None:
     """Seed 000 step 10: a transfer out with no 回执 after N days — confirm with the receiving organization;
     the member is marked 口袋党员 risk (special_statuses gets "pocket", audited)."""
     cut = today - timedelta(days=conf.receipt_days)
@@ -64,26 +180,15 @@ async def transfers_without_receipt(run: ScanRun, conf: ReminderSettings, today:
                 audits += [("member", mid, "pocket_risk", None, {"special_status_added": SpecialStatus.POCKET.value})
                            for mid in marked]
                 await tx.audit_many(audits)
-                batch, flags, kind = Batch(today), [], "transfer_no_receipt"
-                header, reporting = {"days": conf.receipt_days}, run.sink is not None
-                for r in rows:
-                    flag = run.flag(kind, r["branch_id"], member_id=r["member_id"], name=r["name"],
-                                    detail={"transfer_id": r["id"], "sent_on": r["sent_on"], "to_org": r["to_org"]}
-                                    ) if reporting else None
-                    to = run.contacts.responsible(r["branch_id"])
-                    text = item(_single(to), LINE_TRANSFER, ("name", "org", "date"),
-                                (esc(r["name"]), esc(r["to_org"]), r["sent_on"]))
-                    batch.add_many(kind, r["branch_id"], to, header, [text], [f"transfer:{r['id']}"], [flag])
-                    flags.append(flag)
-                if not reporting:
-                    run.count(kind, len(rows))
+                batch, flags = await _composed(composer, "transfers", rows) or _transfer_batch(run, conf, today, rows)
+                run.count("transfer_no_receipt", len(rows))
                 await run.finish(tx, batch, flags)
         if len(rows) < run.chunk:
             break
 
 
 async def idle_cases(run: ScanRun, conf: ReminderSettings, today: date, org_ids: Sequence[int] | None,
-                     ahead: ReadAhead | None = None) -> None:
+                     ahead: ReadAhead | None = None, composer: Composer | None = None) -> None:
     """An open (searching) case with no search attempt in the last N days: remind whoever answers for the
     branch, once per N-day period without an attempt."""
     while True:
@@ -93,29 +198,15 @@ async def idle_cases(run: ScanRun, conf: ReminderSettings, today: date, org_ids:
                 rows = await scan_repo.idle_cases(tx, today, conf.case_idle_days, org_ids, run.chunk)
             if rows:
                 await scan_repo.add_marks(tx, [f"case_idle:{r['id']}:{r['due']}" for r in rows])
-                batch, flags, kind = Batch(today), [], "case_idle"
-                header, reporting = {"days": conf.case_idle_days}, run.sink is not None
-                for r in rows:
-                    flag = run.flag(kind, r["branch_id"], member_id=r["member_id"], name=r["name"],
-                                    detail={"case_id": r["id"], "last_attempt": r["last_attempt"], "due": r["due"]}
-                                    ) if reporting else None
-                    to = run.contacts.responsible(r["branch_id"])
-                    if r["last_attempt"]:
-                        text = item(_single(to), LINE_CASE_ATTEMPT, ("name", "opened", "last"),
-                                    (esc(r["name"]), r["opened_on"], r["last_attempt"]))
-                    else:
-                        text = item(_single(to), LINE_CASE_NO_ATTEMPT, ("name", "opened"), (esc(r["name"]), r["opened_on"]))
-                    batch.add_many(kind, r["branch_id"], to, header, [text], [f"case:{r['id']}"], [flag])
-                    flags.append(flag)
-                if not reporting:
-                    run.count(kind, len(rows))
+                batch, flags = await _composed(composer, "idle", rows) or _idle_batch(run, conf, today, rows)
+                run.count("case_idle", len(rows))
                 await run.finish(tx, batch, flags)
         if len(rows) < run.chunk:
             break
 
 
 async def flow_members(run: ScanRun, conf: ReminderSettings, today: date, org_ids: Sequence[int] | None,
-                       ahead: ReadAhead | None = None) -> None:
+                       ahead: ReadAhead | None = None, composer: Composer | None = None) -> None:
     """Flow members with no contact recorded this month: remind their officer (指定专人, seed 004 measure 二),
     or whoever answers for the branch when none is bound, once a month from the configured day on."""
     if today.day < conf.flow_reminder_day:
@@ -124,32 +215,15 @@ async def flow_members(run: ScanRun, conf: ReminderSettings, today: date, org_id
     while True:
         async with run.tx() as tx:
             read = await _first(ahead, tx, "flow")
+            composed = await _composed(composer, "flow", read)
             if read is None:
                 read = rows = await scan_repo.flow_due(tx, today.replace(day=1), month, org_ids, run.chunk)
             else:                  # read before this run raised its 失联 members: leave those out
-                rows = [r for r in read if r["id"] not in run.lost]
+                rows = _not_lost(run, read)
             if rows:
                 await scan_repo.add_marks(tx, [f"flow:{r['id']}:{month}" for r in rows])
-                batch, flags, kind = Batch(today), [], "flow_contact"
-                header, reporting, days_since = {"month": month}, run.sink is not None, DaysSince(today)
-                for r in rows:
-                    if r["o_tg"] is not None:
-                        to = [Recipient(r["o_tg"], locale_of(r["o_lang"], None, run.default_locale))]
-                    else:
-                        to = run.contacts.responsible(r["branch_id"])
-                    last = r["last_contact_on"]
-                    if last:
-                        text = item(_single(to), LINE_LAST_CONTACT, ("name", "date", "days"),
-                                    (esc(r["name"]), last, days_since[last]))
-                    else:
-                        entered = datetime.fromisoformat(r["created_at"]).astimezone(conf.tz).date()
-                        text = item(_single(to), LINE_NO_CONTACT, ("name", "date"), (esc(r["name"]), entered.isoformat()))
-                    flag = run.flag(kind, r["branch_id"], member_id=r["id"], name=r["name"], last_contact_on=last,
-                                    detail={"month": month, "officer_id": r["officer_id"]}) if reporting else None
-                    batch.add_many(kind, r["branch_id"], to, header, [text], [f"member:{r['id']}"], [flag])
-                    flags.append(flag)
-                if not reporting:
-                    run.count(kind, len(rows))
+                batch, flags = composed or _flow_batch(run, conf, today, rows)
+                run.count("flow_contact", len(rows))
                 await run.finish(tx, batch, flags)
         if len(read) < run.chunk:
             break

@@ -434,14 +434,19 @@ async def scan_group(run: ScanRun, conf: ReminderSettings, org_ids: Sequence[int
     filter needed)."""
     today = run.now.astimezone(conf.tz).date()
     ahead = ReadAhead(run) if run.shared_tx is None else None     # a dry run's writes are never committed
+    composer: scan_items.Composer | None = None
     try:
         if ahead is not None:
             await ahead.start(scan_items.reads(run, conf, today, org_ids))
         await _crossings(run, conf, today, org_ids, level_cuts(today, conf), window_of(state))
-        await scan_items.transfers_without_receipt(run, conf, today, org_ids, ahead)
-        await scan_items.idle_cases(run, conf, today, org_ids, ahead)
-        await scan_items.flow_members(run, conf, today, org_ids, ahead)
+        if ahead is not None:
+            composer = scan_items.Composer(run, conf, today, ahead)
+        await scan_items.transfers_without_receipt(run, conf, today, org_ids, ahead, composer)
+        await scan_items.idle_cases(run, conf, today, org_ids, ahead, composer)
+        await scan_items.flow_members(run, conf, today, org_ids, ahead, composer)
     finally:
+        if composer is not None:
+            await composer.close()
         if ahead is not None:
             await ahead.close()
     await scan_items.removals_due(run, conf, today, org_ids)
