@@ -132,3 +132,31 @@ async def test_a_transaction_left_open_without_foreign_keys_is_undone_with_the_c
     await db._writer.execute("PRAGMA foreign_keys=OFF")
     await db._writer.execute("BEGIN IMMEDIATE")
     assert await _checks_on(db)
+
+
+# ---- the summary columns follow the record (migrations 0009, 0014) -------------------------------------
+
+async def test_summary_columns_follow_the_record_and_a_status_alone_leaves_them(db):
+    from bot.domain.codes import Gender, Occupation, SpecialStatus
+    from bot.storage import scan_repo
+
+    async def columns(mid):
+        return tuple(await db.fetchone("SELECT rec_gender, rec_occupation, rec_ethnicity FROM members WHERE id = ?",
+                                       (mid,)))
+
+    async with db.write("cli:test") as tx:
+        branch = await org_repo.add(tx, Organization(name="创意园党支部", level=OrgLevel.BRANCH,
+                                                     category=OrgCategory.PRIVATE))
+        mid = await member_repo.insert(tx, Member(branch_id=branch, name="王XX", gender=Gender.FEMALE,
+                                                  occupation=Occupation.PRIVATE_LEFT, ethnicity="汉族"))
+    assert await columns(mid) == ("female", "private_left", "汉族")        # a new row: copied at once
+    m = await member_repo.get(db, mid)
+    async with db.write("cli:test") as tx:
+        await member_repo.update(tx, m.model_copy(update={"occupation": Occupation.SOE_LAID_OFF, "ethnicity": None}))
+    assert await columns(mid) == ("female", "soe_laid_off", None)
+    async with db.write("cli:test") as tx:
+        assert await scan_repo.mark_pocket(tx, [mid], SpecialStatus.POCKET.value) == [mid]
+    assert await columns(mid) == ("female", "soe_laid_off", None)
+    async with db.write("cli:test") as tx:      # a change written straight into the JSON is copied too
+        await tx.execute("UPDATE members SET record = json_set(record, '$.gender', 'male') WHERE id = ?", (mid,))
+    assert await columns(mid) == ("male", "soe_laid_off", None)
