@@ -9,7 +9,7 @@ five years, 1 % none on record; "--spread stress": 70 / 12 / 13 / 5 %), 3 % flow
 of members bound to Telegram (1 % of them blocked), transfers without 回执, open cases with and
 without search attempts, and campaign deadlines.
 
-Then each round copies it and, in a fresh process (so the peak RSS is the scan's, not the builder's), times:
+Then each round copies it (and writes the copy to disk before timing anything) and, in a fresh process (so the peak RSS is the scan's, not the builder's), times:
   first scan — the backlog: every member past a threshold is flagged at once (cases opened,
                reminders queued, all audited);
   daily scan — the next day: only that day's crossings;
@@ -222,6 +222,14 @@ async def time_scans(path: Path) -> list[dict]:
     return out
 
 
+def settle_disk() -> None:
+    """Write the copy just made (400 MB) and what the last round left to disk before anything is timed:
+    otherwise the kernel writes it back 30 s later, in the middle of a later round's scan or bare update,
+    on the same two CPUs (a 20 % swing between rounds)."""
+    os.sync()
+    time.sleep(0.5)
+
+
 def one_round(path: Path, bare_path: Path) -> dict:
     """The child process's work: the scans, then the bare figures on the same data."""
     scans = asyncio.run(time_scans(path))
@@ -233,6 +241,7 @@ def one_round(path: Path, bare_path: Path) -> dict:
     out = {"scans": scans, "bare_count": count_s, "levels": counts, "bare_flagged": len(flagged)}
     for key, with_index in (("bare_update", True), ("bare_update_no_index", False)):
         shutil.copyfile(path.with_suffix(".pristine"), bare_path)
+        settle_disk()
         out[key], out[key + "_cpu"] = bare_update(bare_path, flagged, with_index)
         for suffix in ("", "-wal", "-shm"):
             Path(str(bare_path) + suffix).unlink(missing_ok=True)
@@ -269,6 +278,7 @@ def main() -> int:
         for _ in range(args.rounds):
             work = folder / f"scan-{n}.db"
             shutil.copyfile(pristine, work)
+            settle_disk()
             child = subprocess.run([sys.executable, __file__, "--scan-only", str(work)], capture_output=True,
                                    text=True, check=False)
             if child.returncode != 0:
