@@ -242,6 +242,43 @@ async def test_a_receipt_recorded_while_the_crossings_are_written_is_seen(world_
     assert tuple(row) == ("2026-11-23", None)
 
 
+async def test_reminders_composed_ahead_are_dropped_when_the_check_reads_again(world_db, monkeypatch):
+    """Two transfers without 回执, read ahead and their reminder composed from that read; while the
+    crossings are written the 回执 of one is recorded. The check reads again: its reminder names the
+    other transfer only, not what was composed ahead."""
+    db, clock, w = world_db
+    transfers = {}
+    for name in ("吴XX", "郑XX"):
+        mid = await w.add_member(name, date(2026, 11, 1))
+        transfers[name] = await w.execute(
+            "INSERT INTO transfers (member_id, kind, to_org, destination, phone, backup_name, backup_phone,"
+            " sent_on, created_at) VALUES (?, 'permanent', '杭州市某党委', '杭州', '13900000000', '王XX',"
+            " '13900000001', '2026-10-20', '2026-10-01T00:00:00+00:00')", (mid,))
+    await w.add_member("赵XX", date(2026, 3, 1))                      # a crossing to write
+    real = scan_repo.set_levels
+    queued: list[int] = []
+
+    async def levels_then_a_receipt(tx, *args, **kwargs):
+        if not queued:
+            queued.append(1)
+
+            async def receipt() -> None:
+                async with db.write("tg:1001") as other:
+                    await other.execute("UPDATE transfers SET receipt_on = '2026-11-23' WHERE id = ?",
+                                        (transfers["吴XX"],))
+            asyncio.ensure_future(receipt())
+        return await real(tx, *args, **kwargs)
+
+    monkeypatch.setattr(scan_repo, "set_levels", levels_then_a_receipt)
+    sources = _sources(monkeypatch, "transfers_due")
+    report = await run_scan(Services(db, clock))
+    assert sources == ["ahead", "tx"]
+    assert report.counts == {"lost": 1, "transfer_no_receipt": 1}
+    [msg] = await db.fetchall("SELECT ref, payload FROM outbox WHERE kind = 'transfer_no_receipt'")
+    assert msg["ref"] == f"transfer:{transfers['郑XX']}"
+    assert "郑XX" in json.loads(msg["payload"])["text"] and "吴XX" not in json.loads(msg["payload"])["text"]
+
+
 async def test_without_a_write_in_between_the_checks_take_their_reads_ahead(world_db, monkeypatch):
     """The same transfer, no receipt: flagged — from the read made ahead, not a second one."""
     db, clock, w = world_db
