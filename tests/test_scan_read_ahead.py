@@ -320,3 +320,43 @@ async def test_an_error_composing_beside_the_writes_rolls_the_chunk_back(tmp_pat
         assert len((await _outcome(db))["levels"]) == 22
     finally:
         await db.close()
+
+
+async def test_an_error_composing_the_second_half_of_a_window_rolls_the_whole_window_back(
+        tmp_path, clock, monkeypatch):
+    """The daily scan reads its window in two halves and composes the second half's messages as soon as
+    it is read: a failure there leaves nothing of the day behind, the first half's writes included."""
+    from bot.services.scan import run as run_mod
+
+    db = Database(tmp_path / "w.db", AUDIT_KEY, clock)
+    await db.open()
+    try:
+        await _register(db, clock)              # the committee, 创意园 and 老街 (under the committee)
+        async with db.write("test") as tx:      # a fourth node: the window's halves are two branches each
+            await org_repo.add(tx, Organization(name="东街社区党支部", level=OrgLevel.BRANCH,
+                                                category=OrgCategory.COMMUNITY))
+        assert (await run_scan(Services(db, clock))).counts == {"lost": 10, "out_of_control": 12}
+        before = await _outcome(db)
+        # 27 days on, the members last reached 5 and 10 days before the first scan cross one month, in
+        # both halves (创意园 in the first, 老街 in the second).
+        clock.advance(days=27)
+        calls = []
+        real = run_mod._compose_out_of_control
+
+        def fails_second(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 2:
+                raise RuntimeError("composing failed")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(run_mod, "_compose_out_of_control", fails_second)
+        with pytest.raises(RuntimeError, match="composing failed"):
+            await run_scan(Services(db, clock))
+        assert len(calls) == 2
+        assert await _outcome(db) == before
+        assert await db.verify_audit() == []
+        monkeypatch.undo()
+        # Four crossings; the ten cases opened by the first scan have now had no search attempt for 27 days.
+        assert (await run_scan(Services(db, clock))).counts == {"out_of_control": 4, "case_idle": 10}
+    finally:
+        await db.close()

@@ -168,26 +168,50 @@ def _halves(run: ScanRun, branch_ids: Sequence[int] | None) -> list[tuple[int | 
 async def _window(run: ScanRun, conf: ReminderSettings, today: date, branch_ids: Sequence[int] | None,
                   cuts: list[scan_repo.Cut], window: Window) -> None:
     """A later run: its window, in one transaction, read in two halves of the branches. The second half
-    is read on the reader connection while the first is written: the read starts inside this
-    transaction, which holds the write lock (nothing else commits), and the halves are disjoint (what
-    the first half writes is not what the second reads). A dry run reads both in its transaction."""
+    is read on the reader connection while the first is written, and its messages composed as soon as
+    it is read (after the first half's): the read starts inside this transaction, which holds the
+    write lock (nothing else commits), and the halves are disjoint (what the first half writes is not
+    what the second reads). A dry run, or one with a sink, reads both in its transaction."""
     ranges = _halves(run, branch_ids)
-    ahead: asyncio.Future[list[Any]] | None = None
+    beside = run.shared_tx is None and run.sink is None
+    started: list[_Composing] = []
+
+    def composing(rows: list[Any], after: asyncio.Future[None] | None) -> list[tuple[scan_repo.Crossings, _Composing]]:
+        parts = []
+        for part in _whole_branches(rows, run.chunk):
+            crossed = scan_repo.crossings_of(part, ContactLevel.LOST.code)
+            c = _start_composing(run, conf, today, crossed, after)
+            started.append(c)
+            after = c.done or after
+            parts.append((crossed, c))
+        return parts
+
+    async def read_and_compose(after: asyncio.Future[None] | None) -> list[tuple[scan_repo.Crossings, _Composing]]:
+        return composing(await scan_repo.window_rows(run.db, cuts, branch_ids, window, ranges[1]), after)
+
+    ahead: asyncio.Future[list[tuple[scan_repo.Crossings, _Composing]]] | None = None
     async with run.tx(foreign_keys=False) as tx:        # its cases name members it read in it
         try:
             for i, branches in enumerate(ranges):
                 if ahead is not None:
-                    rows, ahead = await ahead, None
+                    parts, ahead = await ahead, None
                 else:
                     rows = await scan_repo.window_rows(tx, cuts, branch_ids, window, branches)
-                if i + 1 < len(ranges) and run.shared_tx is None:
-                    ahead = asyncio.ensure_future(
-                        scan_repo.window_rows(run.db, cuts, branch_ids, window, ranges[i + 1]))
-                for part in _whole_branches(rows, run.chunk):
-                    await _flag(run, tx, conf, today, scan_repo.crossings_of(part, ContactLevel.LOST.code))
+                    if not beside:
+                        for part in _whole_branches(rows, run.chunk):
+                            await _flag(run, tx, conf, today, scan_repo.crossings_of(part, ContactLevel.LOST.code))
+                        continue
+                    parts = composing(rows, None)
+                if i + 1 < len(ranges) and beside:
+                    last = next((c.done for _crossed, c in reversed(parts) if c.done is not None), None)
+                    ahead = asyncio.ensure_future(read_and_compose(last))
+                for crossed, c in parts:
+                    await _flag_composing_beside(run, tx, conf, today, crossed, c)
         finally:
             if ahead is not None:
                 await settle(ahead)
+            for c in started:
+                await c.settle()
 
 
 @dataclass
@@ -258,13 +282,29 @@ async def _flag(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, cros
         await _flag_out_of_control(run, tx, conf, today, crossed.out_of_control, crossed.out_of_control_ids)
 
 
-async def _flag_composing_beside(run: ScanRun, tx: Any, conf: ReminderSettings, today: date,
-                                 crossed: scan_repo.Crossings) -> None:
-    """_flag's writes while a worker thread composes and renders the chunk's messages, 失联 then 失控.
+@dataclass
+class _Composing:
+    """A chunk's messages being composed and rendered in a worker thread, 失联 then 失控 (each task is
+    None when the chunk has no such crossing)."""
+    batches: dict[str, Batch]
+    lost: asyncio.Future[None] | None
+    out_of_control: asyncio.Future[None] | None
 
-    Every write here is a few statements SQLite runs without Python's GIL (set-based levels and cases,
-    multi-row outbox INSERTs), so the thread composes the 失控 lists while the 失联 ones are queued.
-    Everything finishes inside the chunk's transaction; an error in either rolls the whole chunk back."""
+    @property
+    def done(self) -> asyncio.Future[None] | None:
+        """The task that finishes last."""
+        return self.out_of_control or self.lost
+
+    async def settle(self) -> None:
+        for task in (self.lost, self.out_of_control):  # after an error: let the thread finish first
+            if task is not None:
+                await settle(task)
+
+
+def _start_composing(run: ScanRun, conf: ReminderSettings, today: date, crossed: scan_repo.Crossings,
+                     after: asyncio.Future[None] | None = None) -> _Composing:
+    """Compose the chunk's messages in a worker thread, once `after` (the chunk before's) is done: one
+    thread composes at a time, and the writes never wait for a chunk composed out of turn."""
     batches = {"lost": Batch(today), "out_of_control": Batch(today)}
     lost, out_of_control = crossed.lost, crossed.out_of_control
 
@@ -276,28 +316,45 @@ async def _flag_composing_beside(run: ScanRun, tx: Any, conf: ReminderSettings, 
         _compose_out_of_control(run, conf, today, out_of_control, batches["out_of_control"])
         batches["out_of_control"].render()
 
+    async def lost_in_turn() -> None:
+        if after is not None:
+            await settle(after)                 # its error is the chunk before's to raise
+        await asyncio.to_thread(compose_lost)
+
     async def out_of_control_after_lost() -> None:
         if lost_composed is not None:
             await lost_composed                 # its error ends this one too
+        elif after is not None:
+            await settle(after)
         await asyncio.to_thread(compose_out_of_control)
 
-    lost_composed = asyncio.ensure_future(asyncio.to_thread(compose_lost)) if lost else None
+    lost_composed = asyncio.ensure_future(lost_in_turn()) if lost else None
     composed = asyncio.ensure_future(out_of_control_after_lost()) if out_of_control else None
+    return _Composing(batches, lost_composed, composed)
+
+
+async def _flag_composing_beside(run: ScanRun, tx: Any, conf: ReminderSettings, today: date,
+                                 crossed: scan_repo.Crossings, composing: _Composing | None = None) -> None:
+    """_flag's writes while a worker thread composes and renders the chunk's messages, 失联 then 失控
+    (`composing`: started already, see _window).
+
+    Every write here is a few statements SQLite runs without Python's GIL (set-based levels and cases,
+    multi-row outbox INSERTs), so the thread composes the 失控 lists while the 失联 ones are queued.
+    Everything finishes inside the chunk's transaction; an error in either rolls the whole chunk back."""
+    c = composing or _start_composing(run, conf, today, crossed)
     try:
-        if lost_composed is not None:
-            await _lost_writes(run, tx, lost, crossed.lost_ids, today)
-            await lost_composed
-            run.count("lost", len(lost))
-            await run.finish(tx, batches["lost"], [])
-        if composed is not None:
+        if c.lost is not None:
+            await _lost_writes(run, tx, crossed.lost, crossed.lost_ids, today)
+            await c.lost
+            run.count("lost", len(crossed.lost))
+            await run.finish(tx, c.batches["lost"], [])
+        if c.out_of_control is not None:
             await _out_of_control_writes(tx, crossed.out_of_control_ids, today)
-            await composed
-            run.count("out_of_control", len(out_of_control))
-            await run.finish(tx, batches["out_of_control"], [])
+            await c.out_of_control
+            run.count("out_of_control", len(crossed.out_of_control))
+            await run.finish(tx, c.batches["out_of_control"], [])
     finally:
-        for task in (lost_composed, composed):  # after an error: let the thread finish first
-            if task is not None:
-                await settle(task)
+        await c.settle()
 
 
 async def _lost_writes(run: ScanRun, tx: Any, rows: list[Any], ids: str, today: date) -> str:
