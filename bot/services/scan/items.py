@@ -17,7 +17,7 @@ from bot.services.scan.ahead import Read, ReadAhead, settle
 from bot.services.scan.batch import Batch, Flag, Recipient, ScanRun, locale_of
 from bot.services.scan.messages import (
     LINE_CASE_ATTEMPT, LINE_CASE_NO_ATTEMPT, LINE_LAST_CONTACT, LINE_NO_CONTACT, LINE_REMOVAL, LINE_TRANSFER, DaysSince,
-    esc, item, line,
+    Line, esc, item, line,
 )
 from bot.services.scan.settings import ReminderSettings
 from bot.storage import scan_repo
@@ -48,62 +48,76 @@ async def _first(ahead: ReadAhead | None, tx: Any, name: str) -> list[Any] | Non
 Composed = tuple[Batch, list[Flag | None]]     # a check's reminders, rendered, and (for a sink) its flags
 
 
-def _transfer_batch(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any]) -> Composed:
-    """The reminders of transfers without 回执 (pure Python: may run in a worker thread; counts nothing)."""
-    batch, flags, kind = Batch(today), [], "transfer_no_receipt"
-    header, reporting = {"days": conf.receipt_days}, run.sink is not None
+Row = dict[str, Any]
+
+
+def _batch(run: ScanRun, today: date, kind: str, header: dict[str, Any], rows: list[Row],
+           text_of: Callable[[Row, str | None], Line | str], ref_of: Callable[[Row], str],
+           flag_of: Callable[[Row], Flag], to_of: Callable[[Row], list[Recipient]] | None = None) -> Composed:
+    """A check's reminders, one list item per row, rendered (pure Python: may run in a worker thread;
+    counts nothing). Each row goes to `to_of(row)`, by default whoever answers for its branch; its
+    item is `text_of(row, locale)` (locale: its one recipient's, see messages.item); its Flag is built
+    only for a sink."""
+    batch, flags, reporting = Batch(today), [], run.sink is not None
     for r in rows:
-        flag = Flag(kind, r["branch_id"], member_id=r["member_id"], name=r["name"],
-                    detail={"transfer_id": r["id"], "sent_on": r["sent_on"], "to_org": r["to_org"]}) if reporting else None
-        to = run.contacts.responsible(r["branch_id"])
-        text = item(_single(to), LINE_TRANSFER, ("name", "org", "date"), (esc(r["name"]), esc(r["to_org"]), r["sent_on"]))
-        batch.add_many(kind, r["branch_id"], to, header, [text], [f"transfer:{r['id']}"], [flag])
+        to = to_of(r) if to_of is not None else run.contacts.responsible(r["branch_id"])
+        flag = flag_of(r) if reporting else None
+        batch.add_many(kind, r["branch_id"], to, header, [text_of(r, _single(to))], [ref_of(r)], [flag])
         flags.append(flag)
     batch.render()
     return batch, flags
 
 
-def _idle_batch(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any]) -> Composed:
-    """The reminders of idle cases (as _transfer_batch)."""
-    batch, flags, kind = Batch(today), [], "case_idle"
-    header, reporting = {"days": conf.case_idle_days}, run.sink is not None
-    for r in rows:
-        flag = Flag(kind, r["branch_id"], member_id=r["member_id"], name=r["name"],
-                    detail={"case_id": r["id"], "last_attempt": r["last_attempt"], "due": r["due"]}) if reporting else None
-        to = run.contacts.responsible(r["branch_id"])
+def _transfer_batch(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Row]) -> Composed:
+    """The reminders of transfers without 回执."""
+    kind = "transfer_no_receipt"
+    return _batch(
+        run, today, kind, {"days": conf.receipt_days}, rows,
+        lambda r, locale: item(locale, LINE_TRANSFER, ("name", "org", "date"),
+                               (esc(r["name"]), esc(r["to_org"]), r["sent_on"])),
+        lambda r: f"transfer:{r['id']}",
+        lambda r: Flag(kind, r["branch_id"], member_id=r["member_id"], name=r["name"],
+                       detail={"transfer_id": r["id"], "sent_on": r["sent_on"], "to_org": r["to_org"]}))
+
+
+def _idle_batch(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Row]) -> Composed:
+    """The reminders of idle cases."""
+    kind = "case_idle"
+
+    def text_of(r: Row, locale: str | None) -> Line | str:
         if r["last_attempt"]:
-            text = item(_single(to), LINE_CASE_ATTEMPT, ("name", "opened", "last"),
+            return item(locale, LINE_CASE_ATTEMPT, ("name", "opened", "last"),
                         (esc(r["name"]), r["opened_on"], r["last_attempt"]))
-        else:
-            text = item(_single(to), LINE_CASE_NO_ATTEMPT, ("name", "opened"), (esc(r["name"]), r["opened_on"]))
-        batch.add_many(kind, r["branch_id"], to, header, [text], [f"case:{r['id']}"], [flag])
-        flags.append(flag)
-    batch.render()
-    return batch, flags
+        return item(locale, LINE_CASE_NO_ATTEMPT, ("name", "opened"), (esc(r["name"]), r["opened_on"]))
+
+    return _batch(
+        run, today, kind, {"days": conf.case_idle_days}, rows, text_of, lambda r: f"case:{r['id']}",
+        lambda r: Flag(kind, r["branch_id"], member_id=r["member_id"], name=r["name"],
+                       detail={"case_id": r["id"], "last_attempt": r["last_attempt"], "due": r["due"]}))
 
 
-def _flow_batch(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any]) -> Composed:
-    """The reminders of flow members without contact this month (as _transfer_batch): to the officer
-    when bound, else to whoever answers for the branch."""
-    batch, flags, kind, month = Batch(today), [], "flow_contact", today.strftime("%Y-%m")
-    header, reporting, days_since = {"month": month}, run.sink is not None, DaysSince(today)
-    for r in rows:
+def _flow_batch(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Row]) -> Composed:
+    """The reminders of flow members without contact this month: to the officer when bound, else to
+    whoever answers for the branch."""
+    kind, month, days_since = "flow_contact", today.strftime("%Y-%m"), DaysSince(today)
+
+    def to_of(r: Row) -> list[Recipient]:
         if r["o_tg"] is not None:
-            to = [Recipient(r["o_tg"], locale_of(r["o_lang"], None, run.default_locale))]
-        else:
-            to = run.contacts.responsible(r["branch_id"])
+            return [Recipient(r["o_tg"], locale_of(r["o_lang"], None, run.default_locale))]
+        return run.contacts.responsible(r["branch_id"])
+
+    def text_of(r: Row, locale: str | None) -> Line | str:
         last = r["last_contact_on"]
         if last:
-            text = item(_single(to), LINE_LAST_CONTACT, ("name", "date", "days"), (esc(r["name"]), last, days_since[last]))
-        else:
-            entered = datetime.fromisoformat(r["created_at"]).astimezone(conf.tz).date()
-            text = item(_single(to), LINE_NO_CONTACT, ("name", "date"), (esc(r["name"]), entered.isoformat()))
-        flag = Flag(kind, r["branch_id"], member_id=r["id"], name=r["name"], last_contact_on=last,
-                    detail={"month": month, "officer_id": r["officer_id"]}) if reporting else None
-        batch.add_many(kind, r["branch_id"], to, header, [text], [f"member:{r['id']}"], [flag])
-        flags.append(flag)
-    batch.render()
-    return batch, flags
+            return item(locale, LINE_LAST_CONTACT, ("name", "date", "days"), (esc(r["name"]), last, days_since[last]))
+        entered = datetime.fromisoformat(r["created_at"]).astimezone(conf.tz).date()
+        return item(locale, LINE_NO_CONTACT, ("name", "date"), (esc(r["name"]), entered.isoformat()))
+
+    return _batch(
+        run, today, kind, {"month": month}, rows, text_of, lambda r: f"member:{r['id']}",
+        lambda r: Flag(kind, r["branch_id"], member_id=r["id"], name=r["name"], last_contact_on=r["last_contact_on"],
+                       detail={"month": month, "officer_id": r["officer_id"]}),
+        to_of)
 
 
 def _not_lost(run: ScanRun, read: list[Any]) -> list[Any]:
