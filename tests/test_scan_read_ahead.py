@@ -209,17 +209,16 @@ async def test_a_flow_member_raised_to_lost_by_this_scan_gets_no_flow_reminder(w
     assert sun in {r[0] for r in await db.fetchall("SELECT member_id FROM contact_levels WHERE level = 2")}
 
 
-async def test_a_receipt_recorded_while_the_crossings_are_written_is_seen(world_db, monkeypatch):
-    """吴XX's transfer out (sent 10-20) has had no 回执 for 34 days on 11-23: read ahead, it is due. While
-    the scan writes the crossings, the secretary records the 回执: the transfer check must read again and
-    flag nothing."""
-    db, clock, w = world_db
-    wu = await w.add_member("吴XX", date(2026, 11, 1))
-    await w.add_member("赵XX", date(2026, 3, 1))                      # a crossing to write
-    transfer = await w.execute(
+async def _transfer_out(w, member_id: int) -> int:
+    """A transfer out sent 10-20 with no 回执 (34 days on 11-23: due)."""
+    return await w.execute(
         "INSERT INTO transfers (member_id, kind, to_org, destination, phone, backup_name, backup_phone, sent_on,"
         " created_at) VALUES (?, 'permanent', '杭州市某党委', '杭州', '13900000000', '王XX', '13900000001',"
-        " '2026-10-20', '2026-10-01T00:00:00+00:00')", (wu,))
+        " '2026-10-20', '2026-10-01T00:00:00+00:00')", (member_id,))
+
+
+def _receipt_while_the_crossings_are_written(monkeypatch, db: Database, transfer: int) -> None:
+    """The secretary records the transfer's 回执 (another transaction) as the scan writes its first levels."""
     real = scan_repo.set_levels
     queued: list[int] = []
 
@@ -234,6 +233,17 @@ async def test_a_receipt_recorded_while_the_crossings_are_written_is_seen(world_
         return await real(tx, *args, **kwargs)
 
     monkeypatch.setattr(scan_repo, "set_levels", levels_then_a_receipt)
+
+
+async def test_a_receipt_recorded_while_the_crossings_are_written_is_seen(world_db, monkeypatch):
+    """吴XX's transfer out (sent 10-20) has had no 回执 for 34 days on 11-23: read ahead, it is due. While
+    the scan writes the crossings, the secretary records the 回执: the transfer check must read again and
+    flag nothing."""
+    db, clock, w = world_db
+    wu = await w.add_member("吴XX", date(2026, 11, 1))
+    await w.add_member("赵XX", date(2026, 3, 1))                      # a crossing to write
+    transfer = await _transfer_out(w, wu)
+    _receipt_while_the_crossings_are_written(monkeypatch, db, transfer)
     sources = _sources(monkeypatch, "transfers_due")
     report = await run_scan(Services(db, clock))
     assert sources == ["ahead", "tx"]                      # the read ahead was not taken
@@ -250,26 +260,9 @@ async def test_reminders_composed_ahead_are_dropped_when_the_check_reads_again(w
     transfers = {}
     for name in ("吴XX", "郑XX"):
         mid = await w.add_member(name, date(2026, 11, 1))
-        transfers[name] = await w.execute(
-            "INSERT INTO transfers (member_id, kind, to_org, destination, phone, backup_name, backup_phone,"
-            " sent_on, created_at) VALUES (?, 'permanent', '杭州市某党委', '杭州', '13900000000', '王XX',"
-            " '13900000001', '2026-10-20', '2026-10-01T00:00:00+00:00')", (mid,))
+        transfers[name] = await _transfer_out(w, mid)
     await w.add_member("赵XX", date(2026, 3, 1))                      # a crossing to write
-    real = scan_repo.set_levels
-    queued: list[int] = []
-
-    async def levels_then_a_receipt(tx, *args, **kwargs):
-        if not queued:
-            queued.append(1)
-
-            async def receipt() -> None:
-                async with db.write("tg:1001") as other:
-                    await other.execute("UPDATE transfers SET receipt_on = '2026-11-23' WHERE id = ?",
-                                        (transfers["吴XX"],))
-            asyncio.ensure_future(receipt())
-        return await real(tx, *args, **kwargs)
-
-    monkeypatch.setattr(scan_repo, "set_levels", levels_then_a_receipt)
+    _receipt_while_the_crossings_are_written(monkeypatch, db, transfers["吴XX"])
     sources = _sources(monkeypatch, "transfers_due")
     report = await run_scan(Services(db, clock))
     assert sources == ["ahead", "tx"]
@@ -284,10 +277,7 @@ async def test_without_a_write_in_between_the_checks_take_their_reads_ahead(worl
     db, clock, w = world_db
     wu = await w.add_member("吴XX", date(2026, 11, 1))
     await w.add_member("赵XX", date(2026, 3, 1))
-    await w.execute(
-        "INSERT INTO transfers (member_id, kind, to_org, destination, phone, backup_name, backup_phone, sent_on,"
-        " created_at) VALUES (?, 'permanent', '杭州市某党委', '杭州', '13900000000', '王XX', '13900000001',"
-        " '2026-10-20', '2026-10-01T00:00:00+00:00')", (wu,))
+    await _transfer_out(w, wu)
     sources = _sources(monkeypatch, "transfers_due")
     assert (await run_scan(Services(db, clock))).counts == {"lost": 1, "transfer_no_receipt": 1}
     assert sources == ["ahead"]
