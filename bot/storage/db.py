@@ -28,6 +28,7 @@ import aiosqlite
 from bot.clock import Clock, utc_iso
 from bot.storage import applied_updates
 from bot.storage import audit as audit_mod
+from bot.storage import sqlite_memstatus
 
 log = logging.getLogger(__name__)
 
@@ -278,6 +279,7 @@ class Database:
 
     async def open(self) -> "Database":
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        sqlite_memstatus.switch_off_once()      # before the first connection of the process (see there)
         self._writer = await _connect(self.path)
         try:
             applied = await self.migrate()
