@@ -90,8 +90,8 @@ async def test_lost_enters_register_opens_case_and_tells_secretary(world):
 
 
 async def test_cases_opened_in_bulk_skip_each_member_with_a_case_in_progress(world):
-    """scan_repo.open_cases looks the cases in progress up in the chunk's id range: the ones at both ends
-    of the range and inside it are skipped; finished cases (closed, regained) do not stop a new one."""
+    """scan_repo.open_cases looks up the chunk's members with a case in progress: the ones at both ends
+    of the id range and inside it are skipped; finished cases (closed, regained) do not stop a new one."""
     ids = [await world.add_member(f"成员{i}XX", date(2026, 3, 1)) for i in range(7)]
     finished = {ids[1]: ("decided", "2026-10-01"), ids[3]: ("regained", None)}
     in_progress = {ids[0]: ("searching", None), ids[2]: ("searching", None), ids[5]: ("searching", None),

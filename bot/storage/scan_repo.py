@@ -279,14 +279,17 @@ def _open_cases_in_thread(conn: Any, opened_on: str, state: str, now_iso: str, i
     # while the scan composes messages in another thread. A new case's id is above every id before it
     # (INTEGER PRIMARY KEY, and the write lock is ours): the new ones are read back as one JSON value.
     before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM cases").fetchone()[0]
-    # The cases in progress are looked up once, in the chunk's id range (an ephemeral table SQLite builds
-    # for NOT IN), not once per member: a chunk of 10,000 ids usually has a few dozen of them.
+    # The members with a case in progress first (a chunk of 10,000 ids usually has a few dozen), looked
+    # up by cases_member; then the INSERT reads only the id lists. An INSERT … SELECT that reads cases
+    # itself is first copied whole into a temporary table (SQLite must not read the rows it inserts):
+    # 0.25 s for 100,000 cases against 0.21 s this way.
+    busy = conn.execute(
+        "SELECT json_group_array(c.member_id) FROM json_each(?) j JOIN cases c ON c.member_id = j.value"
+        " WHERE c.closed_on IS NULL AND c.state NOT IN ('regained', 'closed')", (ids,)).fetchone()[0]
     conn.execute(
         "INSERT INTO cases (member_id, opened_on, state, created_at) SELECT j.value, ?1, ?2, ?3 FROM json_each(?4) j"
-        " WHERE j.value NOT IN (SELECT c.member_id FROM cases c WHERE c.member_id BETWEEN"
-        " (SELECT MIN(value) FROM json_each(?4)) AND (SELECT MAX(value) FROM json_each(?4))"
-        " AND c.closed_on IS NULL AND c.state NOT IN ('regained', 'closed'))",
-        (opened_on, state, now_iso, ids)).close()
+        " WHERE j.value NOT IN (SELECT value FROM json_each(?5))",
+        (opened_on, state, now_iso, ids, busy)).close()
     return conn.execute("SELECT json_group_array(json_array(id, member_id)) FROM"
                         " (SELECT id, member_id FROM cases WHERE id > ? ORDER BY id)", (before,)).fetchone()[0]
 
