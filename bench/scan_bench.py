@@ -21,7 +21,8 @@ and, in the same process, the bare SQLite figures they are held against:
                "no index" is the same without that index (printed too: the stricter floor);
   bare count — the three contact levels counted on the scanned database: active members, and the
                flagged ones per level (levels 1 and 2 from contact_levels; level 0 is the rest).
-One line per round, then the medians and their ratios (figure / bare).
+One line per round, then the medians and their ratios (figure / bare). Each round also prints a
+machine probe (pure Python, before its scans): on a shared host it tells a slow phase from a slow change.
 """
 
 from __future__ import annotations
@@ -230,15 +231,28 @@ def settle_disk() -> None:
     time.sleep(0.5)
 
 
+def machine_probe() -> float:
+    """Seconds for 3 million additions in pure Python, best of three: this host's speed drifts by up to 2x
+    over minutes (same code, same data), so each round prints it beside its figures."""
+    best = float("inf")
+    for _ in range(3):
+        t0, total = time.perf_counter(), 0
+        for i in range(3_000_000):
+            total += i * i
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def one_round(path: Path, bare_path: Path) -> dict:
     """The child process's work: the scans, then the bare figures on the same data."""
+    probe = machine_probe()
     scans = asyncio.run(time_scans(path))
     con = sqlite3.connect(path)
     flagged = con.execute("SELECT member_id, level FROM contact_levels WHERE since = ?",
                           (NOW.date().isoformat(),)).fetchall()
     con.close()
     count_s, counts = bare_count(path)
-    out = {"scans": scans, "bare_count": count_s, "levels": counts, "bare_flagged": len(flagged)}
+    out = {"scans": scans, "bare_count": count_s, "levels": counts, "bare_flagged": len(flagged), "probe": probe}
     for key, with_index in (("bare_update", True), ("bare_update_no_index", False)):
         shutil.copyfile(path.with_suffix(".pristine"), bare_path)
         settle_disk()
@@ -292,7 +306,7 @@ def main() -> int:
                   f"  peak RSS {daily['rss_mb']:5.1f} MB  | bare update {r['bare_update']:5.2f} s (CPU {r['bare_update_cpu']:.2f})"
                   f" (no index {r['bare_update_no_index']:5.2f} s)  bare count {r['bare_count']:5.3f} s"
                   f"  | flags {first['flags']:,} + {daily['flags']:,}, messages {first['messages']:,}"
-                  f" + {daily['messages']:,}")
+                  f" + {daily['messages']:,}  | probe {r['probe']:.3f} s")
             for suffix in ("", "-wal", "-shm"):
                 Path(str(work) + suffix).unlink(missing_ok=True)
         first = _median([r["scans"][0]["seconds"] for r in rounds])
@@ -307,7 +321,8 @@ def main() -> int:
               f" (vs no index {bare_u0:.2f} s = {first / bare_u0:.2f}x; goal <= 2.5 s and <= 1x);"
               f" CPU {first_cpu:.2f} s vs {bare_cpu:.2f} s = {first_cpu / bare_cpu:.2f}x")
         print(f"{n:>9,} medians: daily scan {daily:.3f} s vs bare count {bare_c:.3f} s = {daily / bare_c:.1f}x"
-              f" (goal <= 0.5 s and <= 4x);  peak RSS {rss:.1f} MB (goal < 150)")
+              f" (goal <= 0.5 s and <= 4x);  peak RSS {rss:.1f} MB (goal < 150);"
+              f"  machine probe {_median([r['probe'] for r in rounds]):.3f} s")
         if not args.keep:
             pristine.unlink(missing_ok=True)
     if not args.keep:
