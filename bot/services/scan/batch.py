@@ -162,7 +162,7 @@ class Batch:
             texts = render_list(g.recipient.locale, kind, g.header_params, g.lines)
             refs = [",".join(g.refs[i:i + LINES_PER_MESSAGE]) for i in range(0, len(g.refs), LINES_PER_MESSAGE)] or [""]
             tag = hashlib.sha1(",".join(refs).encode()).hexdigest()[:12]     # = every ref, comma-separated
-            flagged = any(f is not None for f in g.flags)                   # none without a sink
+            flagged = g.flags.count(None) != len(g.flags)       # none without a sink (counted in C: 300,000 in a backlog)
             for i, text in enumerate(texts):
                 key = f"{kind}:{tg_id}:{org_id}:{day}:{tag}:{i + 1}"
                 rows.append((key, tg_id, kind, outbox_repo.payload_json(text), refs[i]))

@@ -427,10 +427,11 @@ async def _out_of_control_writes(tx: Any, ids: str, today: date) -> None:
 def _compose_out_of_control(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any],
                             batch: Batch) -> list[Flag | None]:
     """Each member's 指定专人, if bound to the bot and not blocked, is told about them; the others are
-    listed to whoever answers for the branch; a bound member also gets the one-tap check-in."""
+    listed to whoever answers for the branch; a bound member also gets the one-tap check-in. The flags
+    (and their lookup per member) are built only for a sink: a backlog composes 150,000 rows without."""
     all_flags: list[Flag | None] = []
     header, day, kind = {"months": conf.out_of_control_months}, today.isoformat(), "out_of_control"
-    single, default, days_since = batch.single_payload, run.default_locale, DaysSince(today)
+    single, default, days_since, sink = batch.single_payload, run.default_locale, DaysSince(today), run.sink is not None
     for branch, group in _branches(rows):
         to = run.contacts.responsible(branch)
         flag_of: dict[int, Flag | None] = {}
@@ -438,18 +439,21 @@ def _compose_out_of_control(run: ScanRun, conf: ReminderSettings, today: date, r
         if plain:
             items, refs, flags = _list_items(run, kind, plain, to, days_since, conf)
             batch.add_many(kind, branch, to, header, items, refs, flags)
-            flag_of.update(zip((r[ID] for r in plain), flags))
-        for r in group:
+            if sink:
+                flag_of.update(zip((r[ID] for r in plain), flags))
+        for r in (group if len(plain) < len(group) else ()):     # the rows with an officer bound
             if r[O_TG] is not None:
                 officer = [Recipient(r[O_TG], locale_of(r[O_LANG], None, default))]
                 items, refs, flags = _list_items(run, kind, [r], officer, days_since, conf)
                 batch.add_many(kind, branch, officer, header, items, refs, flags)
                 flag_of[r[ID]] = flags[0]
+        for r in group:
             if r[M_TG] is not None:
                 payload = check_in_payload(locale_of(r[M_LANG], None, default), r[NAME], r[ID])
                 single(f"check_in:{r[ID]}:{day}", r[M_TG], "check_in", payload, f"member:{r[ID]}",
-                       flag_of[r[ID]])
-        all_flags.extend(flag_of[r[ID]] for r in group)
+                       flag_of.get(r[ID]))
+        if sink:
+            all_flags.extend(flag_of[r[ID]] for r in group)
     return all_flags
 
 
