@@ -338,10 +338,11 @@ async def flow_due(tx: Tx, month_start: date, month: str, branch_ids: Sequence[i
     scope, params = scope_sql("m.branch_id", branch_ids)
     return await tx.fetchall(
         f"SELECT {_CANDIDATE_COLUMNS}{_CANDIDATE_FROM.replace('members m', 'members m INDEXED BY members_flow_contact')}"
-        " WHERE m.is_flow = 1 AND m.active = 1"
-        " AND (m.last_contact_on IS NULL OR m.last_contact_on < ?) AND NOT EXISTS (SELECT 1 FROM contact_levels l"
-        " WHERE l.member_id = m.id AND l.level >= 2)"
+        " WHERE m.is_flow = 1 AND m.active = 1 AND (m.last_contact_on IS NULL OR m.last_contact_on < ?)"
+        # The month's mark first: on every day after the first reminder most flow members have one, and
+        # SQLite tests the terms in this order (the register's day: 0.026 s -> 0.016 s).
         f"{scope} AND NOT EXISTS (SELECT 1 FROM reminder_marks r WHERE r.key = 'flow:' || m.id || ':' || ?)"
+        " AND NOT EXISTS (SELECT 1 FROM contact_levels l WHERE l.member_id = m.id AND l.level >= 2)"
         " ORDER BY m.id LIMIT ?", (month_start.isoformat(), *params, month, limit))
 
 
