@@ -90,7 +90,7 @@ async def test_lost_enters_register_opens_case_and_tells_secretary(world):
 
 
 async def test_cases_opened_in_bulk_skip_each_member_with_a_case_in_progress(world):
-    """scan_repo.open_cases looks up the chunk's members with a case in progress: the ones at both ends
+    """scan_repo.flag_levels looks up the chunk's members with a case in progress: the ones at both ends
     of the id range and inside it are skipped; finished cases (closed, regained) do not stop a new one."""
     ids = [await world.add_member(f"成员{i}XX", date(2026, 3, 1)) for i in range(7)]
     finished = {ids[1]: ("decided", "2026-10-01"), ids[3]: ("regained", None)}
@@ -101,9 +101,9 @@ async def test_cases_opened_in_bulk_skip_each_member_with_a_case_in_progress(wor
             await tx.execute("INSERT INTO cases (member_id, opened_on, state, closed_on, created_at)"
                              " VALUES (?, '2026-09-01', ?, ?, ?)", (mid, state, closed, tx.now_iso))
     async with world.db.write("test") as tx:
-        opened = json.loads(await scan_repo.open_cases(tx, scan_repo.ids_json([ids[4], ids[0], ids[5], ids[2],
-                                                                                ids[3], ids[1]]),
-                                                       date(2026, 11, 23), "searching"))
+        opened = json.loads(await scan_repo.flag_levels(tx, scan_repo.ids_json([ids[4], ids[0], ids[5], ids[2],
+                                                                                 ids[3], ids[1]]), "[]", 2, 1,
+                                                        date(2026, 11, 23), "searching"))
     assert [m for _c, m in opened] == [ids[4], ids[3], ids[1]]            # opened in the order given
     rows = await world.db.fetchall("SELECT id, member_id FROM cases WHERE opened_on = '2026-11-23' ORDER BY id")
     assert [list(r) for r in rows] == opened

@@ -219,7 +219,7 @@ async def _transfer_out(w, member_id: int) -> int:
 
 def _receipt_while_the_crossings_are_written(monkeypatch, db: Database, transfer: int) -> None:
     """The secretary records the transfer's 回执 (another transaction) as the scan writes its first levels."""
-    real = scan_repo.set_levels
+    real = scan_repo.flag_levels
     queued: list[int] = []
 
     async def levels_then_a_receipt(tx, *args, **kwargs):
@@ -232,7 +232,7 @@ def _receipt_while_the_crossings_are_written(monkeypatch, db: Database, transfer
             asyncio.ensure_future(receipt())
         return await real(tx, *args, **kwargs)
 
-    monkeypatch.setattr(scan_repo, "set_levels", levels_then_a_receipt)
+    monkeypatch.setattr(scan_repo, "flag_levels", levels_then_a_receipt)
 
 
 async def test_a_receipt_recorded_while_the_crossings_are_written_is_seen(world_db, monkeypatch):

@@ -100,9 +100,10 @@ _HEAD_UPSERT = ("INSERT INTO audit_head (singleton, last_id, last_hash, mac) VAL
 
 def _audit_in_thread(conn: Any, key: bytes, actor: str, now_iso: str, head: tuple[int, str] | None,
                      entries: Sequence[tuple[str, str | None, str, str | None, str | None]],
-                     mark: tuple[str, tuple] | None, commit: bool) -> tuple[int, str] | None:
+                     mark: tuple[str, tuple] | None, commit: bool, then: str | None = None) -> tuple[int, str] | None:
     """A transaction's pending audit rows in ONE hop to aiosqlite's thread: the update mark, the head (read
-    once per transaction), the chained rows, the MAC'd head, and the COMMIT when it is the end."""
+    once per transaction), the chained rows, the MAC'd head, and the COMMIT when it is the end (and
+    `then`, a statement to run after the COMMIT: Database.write's foreign keys back on)."""
     if mark is not None:
         conn.execute(*mark)
     if entries:
@@ -121,7 +122,19 @@ def _audit_in_thread(conn: Any, key: bytes, actor: str, now_iso: str, head: tupl
         head = (last_id, last_hash)
     if commit:
         conn.execute("COMMIT")
+        if then is not None:
+            conn.execute(then)
     return head
+
+
+def _begin_in_thread(conn: Any, foreign_keys: bool) -> int:
+    """Database.write's start in ONE hop: the foreign keys off if asked (SQLite switches them only between
+    transactions), BEGIN IMMEDIATE, and the data_version it began at (Tx.quiet_token). The scan begins
+    sixteen transactions while a worker thread composes messages, and every hop waits for Python's GIL."""
+    if not foreign_keys:
+        conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("BEGIN IMMEDIATE")
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
 
 
 def _sees_audit(sql: str) -> bool:
@@ -172,7 +185,7 @@ async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] 
 class Tx:
     """An open write transaction; `audit()` appends chained audit rows inside it."""
 
-    def __init__(self, db: "Database", actor: str, now: datetime):
+    def __init__(self, db: "Database", actor: str, now: datetime, version: int):
         self.db = db
         self.conn = db._writer
         self.actor = actor
@@ -183,24 +196,23 @@ class Tx:
         self._audit_rows: list[tuple[str, str | None, str, str | None, str | None]] = []
         self._mark: tuple[str, tuple] | None = None   # the update mark to insert with them (applied_updates)
         self.seq = db._writes                   # this transaction's place among the writer's transactions
+        # SQLite's data_version as it began: it moves only when another connection commits, which none can
+        # while this transaction holds the write lock, so it is the value all through the transaction.
+        self.version = version
+        self.restore_foreign_keys = False       # the COMMIT's hop switches them back on (Database.write)
 
     async def quiet_token(self) -> tuple[int, int]:
         """Where the register stands as this transaction writes it: the writer's transaction count and
         SQLite's data_version (which moves when another connection — another process — commits).
         `follows(token)` in the next transaction tells whether anything else was written in between."""
-        return self.seq, await self._data_version()
+        return self.seq, self.version
 
     async def follows(self, token: tuple[int, int], between: int = 0) -> bool:
         """True when this transaction is the writer's next one after `token`'s, or after `between` more
         that the caller made itself, and no other connection committed since: the register is what
         `token`'s transaction and the caller's own left."""
         seq, version = token
-        if self.seq != seq + 1 + between:
-            return False
-        return await self._data_version() == version
-
-    async def _data_version(self) -> int:
-        return int((await fetch_one(self.conn, "PRAGMA data_version"))[0])
+        return self.seq == seq + 1 + between and self.version == version
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         return await self.conn.execute(sql, params)
@@ -255,9 +267,10 @@ class Tx:
             return
         entries, self._audit_rows = self._audit_rows, []
         mark, self._mark = self._mark, None
+        then = "PRAGMA foreign_keys=ON" if commit and self.restore_foreign_keys else None
         self._head = await self.conn._execute(  # noqa: SLF001 (one hop: see fetch_one)
             _audit_in_thread, self.conn._conn, self.db.audit_key, self.actor, self.now_iso, self._head,  # noqa: SLF001
-            entries, mark, commit)
+            entries, mark, commit, then)
 
 
 class Database:
@@ -373,27 +386,28 @@ class Database:
                 # transaction ran without foreign keys, switching them back on was a no-op inside it.
                 await self._writer.execute("ROLLBACK")
                 await self._writer.execute("PRAGMA foreign_keys=ON")
-            if not foreign_keys:
-                await self._writer.execute("PRAGMA foreign_keys=OFF")
+            tx: Tx | None = None
             try:
-                await self._writer.execute("BEGIN IMMEDIATE")
+                version = await self._writer._execute(_begin_in_thread, self._writer._conn, foreign_keys)  # noqa: SLF001
                 self._writes += 1
-                tx = Tx(self, actor, self.clock.now())
+                tx = Tx(self, actor, self.clock.now(), version)
                 try:
                     yield tx
                 except BaseException:
                     await self._writer.execute("ROLLBACK")
                     raise
+                tx.restore_foreign_keys = not foreign_keys
                 try:
-                    await tx.flush_audit(commit=True)     # the audit rows, the head and COMMIT: one hop
+                    await tx.flush_audit(commit=True)     # the audit rows, the head, COMMIT (and foreign keys): one hop
                 except BaseException:
+                    tx.restore_foreign_keys = False     # not done, or not sure: the finally does it
                     # A failed COMMIT (a deferred foreign key, a full disk) leaves the transaction open; without
                     # this every later write would fail on BEGIN ("cannot start a transaction within a transaction").
                     if self._writer.in_transaction:
                         await self._writer.execute("ROLLBACK")
                     raise
             finally:
-                if not foreign_keys:
+                if not foreign_keys and (tx is None or not tx.restore_foreign_keys):
                     await self._writer.execute("PRAGMA foreign_keys=ON")
             applied_updates.committed(tx)
             if self._bulk and (self._backfill is None or self._backfill.done()):

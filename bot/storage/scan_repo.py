@@ -104,7 +104,7 @@ def _params(cuts: Sequence[Cut], branch_ids: Sequence[int] | None) -> tuple[str,
 
 class Crossings(NamedTuple):
     """Crossing rows split by the level they reach, with each part's member ids as JSON text, in the
-    rows' order: set_levels, open_cases and the audit rows take the ids as they are. In the first scan
+    rows' order: flag_levels and the audit rows take the ids as they are. In the first scan
     SQLite builds all four, so the scan's Python neither splits the rows nor lists and encodes the ids
     of hundreds of thousands of members (the GIL the writes waited for)."""
     lost: list[list]              # ID, BRANCH, NAME, LAST, CREATED (at least)
@@ -228,13 +228,53 @@ async def window_rows(tx: Tx | Database, cuts: Sequence[Cut], branch_ids: Sequen
         params)
 
 
-async def set_levels(tx: Tx, member_ids: str, level: int, since: date) -> None:
-    """The level the scan flagged: one narrow row per member (`member_ids`: a JSON array, in branch and
-    member order as the scan reads them), inserted or raised. One statement for the whole chunk: SQLite
-    runs it without Python in the loop."""
-    await tx.execute("INSERT INTO contact_levels (member_id, level, since) SELECT value, ?, ? FROM json_each(?)"
-                     " WHERE true ON CONFLICT(member_id) DO UPDATE SET level = excluded.level, since = excluded.since",
-                     (level, since.isoformat(), member_ids))
+_SET_LEVELS = ("INSERT INTO contact_levels (member_id, level, since) SELECT value, ?, ? FROM json_each(?)"
+               " WHERE true ON CONFLICT(member_id) DO UPDATE SET level = excluded.level, since = excluded.since")
+
+
+async def flag_levels(tx: Tx, lost_ids: str, out_of_control_ids: str, lost: int, out_of_control: int,
+                      since: date, state: str) -> str:
+    """The levels the scan flagged, one narrow row per member (the ids: JSON arrays, in branch and member
+    order as the scan reads them), inserted or raised, and a case opened for each 失联 member as
+    _open_cases_in_thread does; returns the cases opened (as it does). One hop to the writer's thread for the
+    three statements: a chunk's hops wait for the GIL while a worker thread composes its messages."""
+    return await tx.in_thread(_flag_levels_in_thread, lost_ids, out_of_control_ids, lost, out_of_control,
+                              since.isoformat(), state, tx.now_iso)
+
+
+def _flag_levels_in_thread(conn: Any, lost_ids: str, out_of_control_ids: str, lost: int, out_of_control: int,
+                           since: str, state: str, now_iso: str) -> str:
+    opened = "[]"
+    if lost_ids != "[]":
+        conn.execute(_SET_LEVELS, (lost, since, lost_ids)).close()
+        opened = _open_cases_in_thread(conn, since, state, now_iso, lost_ids)
+    if out_of_control_ids != "[]":
+        conn.execute(_SET_LEVELS, (out_of_control, since, out_of_control_ids)).close()
+    return opened
+
+
+def _open_cases_in_thread(conn: Any, opened_on: str, state: str, now_iso: str, ids: str) -> str:
+    """A lost-contact case for each member (`ids`: a JSON array) without a case in progress (as
+    bot.storage.cases.open_case_of: not closed, not regained); returns the cases opened as JSON text,
+    [[case_id, member_id], …] in case id order (the audit row lists them as they are). Straight from
+    the id list (the members were just read by the scan; the foreign key still checks)."""
+    # Not INSERT … RETURNING: that hands back one row per step, and each step takes Python's GIL again
+    # while the scan composes messages in another thread. A new case's id is above every id before it
+    # (INTEGER PRIMARY KEY, and the write lock is ours): the new ones are read back as one JSON value.
+    before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM cases").fetchone()[0]
+    # The members with a case in progress first (a chunk of 10,000 ids usually has a few dozen), looked
+    # up by cases_member; then the INSERT reads only the id lists. An INSERT … SELECT that reads cases
+    # itself is first copied whole into a temporary table (SQLite must not read the rows it inserts):
+    # 0.25 s for 100,000 cases against 0.21 s this way.
+    busy = conn.execute(
+        "SELECT json_group_array(c.member_id) FROM json_each(?) j JOIN cases c ON c.member_id = j.value"
+        " WHERE c.closed_on IS NULL AND c.state NOT IN ('regained', 'closed')", (ids,)).fetchone()[0]
+    conn.execute(
+        "INSERT INTO cases (member_id, opened_on, state, created_at) SELECT j.value, ?1, ?2, ?3 FROM json_each(?4) j"
+        " WHERE j.value NOT IN (SELECT value FROM json_each(?5))",
+        (opened_on, state, now_iso, ids, busy)).close()
+    return conn.execute("SELECT json_group_array(json_array(id, member_id)) FROM"
+                        " (SELECT id, member_id FROM cases WHERE id > ? ORDER BY id)", (before,)).fetchone()[0]
 
 
 async def level_changes(db: Database, member_id: int) -> list[Any]:
@@ -261,37 +301,6 @@ async def record_states(tx: Tx, job: str, states: Iterable[tuple[Sequence[str], 
     await tx.executemany(
         "INSERT INTO job_runs (job, scope, last_run, state) VALUES (?, ?, ?, ?) ON CONFLICT(job, scope)"
         " DO UPDATE SET last_run = excluded.last_run, state = excluded.state", rows)
-
-
-async def open_cases(tx: Tx, member_ids: str, opened_on: date, state: str) -> str:
-    """Open a lost-contact case for each member (`member_ids`: a JSON array) without a case in
-    progress (as bot.storage.cases.open_case_of: not closed, not regained); returns the cases opened as
-    JSON text, [[case_id, member_id], …] in case id order (the audit row lists them as they are).
-
-    Straight from the id list (the members were just read by the scan; the foreign key still checks)."""
-    if member_ids == "[]":
-        return "[]"
-    return await tx.in_thread(_open_cases_in_thread, opened_on.isoformat(), state, tx.now_iso, member_ids)
-
-
-def _open_cases_in_thread(conn: Any, opened_on: str, state: str, now_iso: str, ids: str) -> str:
-    # Not INSERT … RETURNING: that hands back one row per step, and each step takes Python's GIL again
-    # while the scan composes messages in another thread. A new case's id is above every id before it
-    # (INTEGER PRIMARY KEY, and the write lock is ours): the new ones are read back as one JSON value.
-    before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM cases").fetchone()[0]
-    # The members with a case in progress first (a chunk of 10,000 ids usually has a few dozen), looked
-    # up by cases_member; then the INSERT reads only the id lists. An INSERT … SELECT that reads cases
-    # itself is first copied whole into a temporary table (SQLite must not read the rows it inserts):
-    # 0.25 s for 100,000 cases against 0.21 s this way.
-    busy = conn.execute(
-        "SELECT json_group_array(c.member_id) FROM json_each(?) j JOIN cases c ON c.member_id = j.value"
-        " WHERE c.closed_on IS NULL AND c.state NOT IN ('regained', 'closed')", (ids,)).fetchone()[0]
-    conn.execute(
-        "INSERT INTO cases (member_id, opened_on, state, created_at) SELECT j.value, ?1, ?2, ?3 FROM json_each(?4) j"
-        " WHERE j.value NOT IN (SELECT value FROM json_each(?5))",
-        (opened_on, state, now_iso, ids, busy)).close()
-    return conn.execute("SELECT json_group_array(json_array(id, member_id)) FROM"
-                        " (SELECT id, member_id FROM cases WHERE id > ? ORDER BY id)", (before,)).fetchone()[0]
 
 
 async def transfers_due(tx: Tx, cut: date, branch_ids: Sequence[int] | None, limit: int) -> list[Any]:

@@ -343,13 +343,12 @@ async def _flag_composing_beside(run: ScanRun, tx: Any, conf: ReminderSettings, 
     Everything finishes inside the chunk's transaction; an error in either rolls the whole chunk back."""
     c = composing or _start_composing(run, conf, today, crossed)
     try:
+        await _level_writes(run, tx, crossed, today)
         if c.lost is not None:
-            await _lost_writes(run, tx, crossed.lost, crossed.lost_ids, today)
             await c.lost
             run.count("lost", len(crossed.lost))
             await run.finish(tx, c.batches["lost"], [])
         if c.out_of_control is not None:
-            await _out_of_control_writes(tx, crossed.out_of_control_ids, today)
             await c.out_of_control
             run.count("out_of_control", len(crossed.out_of_control))
             await run.finish(tx, c.batches["out_of_control"], [])
@@ -357,20 +356,28 @@ async def _flag_composing_beside(run: ScanRun, tx: Any, conf: ReminderSettings, 
         await c.settle()
 
 
-async def _lost_writes(run: ScanRun, tx: Any, rows: list[Any], ids: str, today: date) -> str:
-    """Raise the members of `rows` (`ids`: theirs, as JSON) to 失联 and open a case for each one without a
-    case in progress; returns the cases opened (JSON text: [[case_id, member_id], …])."""
-    await scan_repo.set_levels(tx, ids, ContactLevel.LOST.code, today)
-    run.lost.update(r[ID] for r in rows)
-    opened = await scan_repo.open_cases(tx, ids, today, SEARCHING)
-    # One audit row per chunk for the levels raised and one for the cases opened, every id listed: a
-    # backlog of 150,000 members would otherwise spend seconds on per-row HMACs. The lists are put in
-    # as SQLite wrote them (RawJSON).
-    audits = [("scan", today.isoformat(), "lost", None,
-               {"level": ContactLevel.LOST.code, "members": RawJSON(ids)})]
+async def _level_writes(run: ScanRun, tx: Any, crossed: scan_repo.Crossings, today: date) -> str:
+    """Raise the chunk's members to 失联 and 失控 and open a case for each 失联 member without a case in
+    progress, in one hop (scan_repo.flag_levels); returns the cases opened (JSON text: [[case_id,
+    member_id], …])."""
+    lost_ids = crossed.lost_ids if crossed.lost else "[]"
+    out_ids = crossed.out_of_control_ids if crossed.out_of_control else "[]"
+    opened = await scan_repo.flag_levels(tx, lost_ids, out_ids, ContactLevel.LOST.code,
+                                         ContactLevel.OUT_OF_CONTROL.code, today, SEARCHING)
+    run.lost.update(r[ID] for r in crossed.lost)
+    # One audit row per chunk and level for the levels raised and one for the cases opened, every id
+    # listed: a backlog of 150,000 members would otherwise spend seconds on per-row HMACs. The lists are
+    # put in as SQLite wrote them (RawJSON).
+    audits: list[tuple[str, Any, str, Any, Any]] = []
+    if crossed.lost:
+        audits.append(("scan", today.isoformat(), "lost", None,
+                       {"level": ContactLevel.LOST.code, "members": RawJSON(lost_ids)}))
     if opened != "[]":
         audits.append(("case", None, "open_many", None, {"state": SEARCHING, "opened_on": today.isoformat(),
                                                           "by": "scan", "cases": RawJSON(opened)}))
+    if crossed.out_of_control:
+        audits.append(("scan", today.isoformat(), "out_of_control", None,
+                       {"level": ContactLevel.OUT_OF_CONTROL.code, "members": RawJSON(out_ids)}))
     await tx.audit_many(audits)
     return opened
 
@@ -414,14 +421,9 @@ def _compose_lost(run: ScanRun, conf: ReminderSettings, today: date, rows: list[
 async def _flag_lost(run: ScanRun, tx: Any, conf: ReminderSettings, today: date, rows: list[Any], ids: str) -> None:
     """With a sink (the CLI's report): the cases first, since each flag names its member's case."""
     batch = Batch(today)
-    case_of = {mid: cid for cid, mid in json.loads(await _lost_writes(run, tx, rows, ids, today))}
+    case_of = {mid: cid for cid, mid in json.loads(
+        await _level_writes(run, tx, scan_repo.Crossings(rows, [], ids, "[]"), today))}
     await run.finish(tx, batch, _compose_lost(run, conf, today, rows, batch, case_of))
-
-
-async def _out_of_control_writes(tx: Any, ids: str, today: date) -> None:
-    await scan_repo.set_levels(tx, ids, ContactLevel.OUT_OF_CONTROL.code, today)
-    await tx.audit("scan", today.isoformat(), "out_of_control", None,
-                   {"level": ContactLevel.OUT_OF_CONTROL.code, "members": RawJSON(ids)})
 
 
 def _compose_out_of_control(run: ScanRun, conf: ReminderSettings, today: date, rows: list[Any],
@@ -461,7 +463,7 @@ async def _flag_out_of_control(run: ScanRun, tx: Any, conf: ReminderSettings, to
                                rows: list[Any], ids: str) -> None:
     """With a sink (the CLI's report)."""
     batch = Batch(today)
-    await _out_of_control_writes(tx, ids, today)
+    await _level_writes(run, tx, scan_repo.Crossings([], rows, "[]", ids), today)
     await run.finish(tx, batch, _compose_out_of_control(run, conf, today, rows, batch))
 
 
