@@ -271,6 +271,20 @@ async def test_dry_run_writes_nothing_and_predicts_the_run(world):
     assert (real.counts, real.messages) == (dry.counts, dry.messages)
 
 
+async def test_a_dry_run_without_a_sink_counts_the_messages_the_run_queues(world):
+    """Without a sink the scan leaves a chunk's outbox rows for its COMMIT (Tx.at_commit); a dry run is never
+    committed, so it must queue them in its transaction: both report the messages the outbox receives."""
+    await world.add_member("王XX", date(2026, 10, 1), tg=2001)
+    await world.add_member("赵XX", date(2026, 3, 1))
+    await world.add_member("钱XX", date(2026, 9, 15), tg=2002)
+    dry = await run_scan(world.services, dry_run=True)
+    assert (await world.db.fetchone("SELECT COUNT(*) FROM outbox"))[0] == 0
+    real = await run_scan(world.services)
+    queued = (await world.db.fetchone("SELECT COUNT(*) FROM outbox"))[0]
+    assert queued == 4              # the 失联 list, the 失控 list, two check-ins
+    assert (dry.counts, dry.messages) == (real.counts, real.messages) == ({"lost": 1, "out_of_control": 2}, queued)
+
+
 async def test_the_report_path_queues_exactly_what_the_fast_path_queues(tmp_path, clock):
     """With a sink (the CLI's report) each line is built with its flag; without one (the scheduler) a
     branch's lines are rendered in one go: both must queue the same messages, word for word."""

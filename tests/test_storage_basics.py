@@ -101,6 +101,37 @@ async def test_bulk_copies_committed_wal_into_the_file_while_it_is_still_open(db
     assert busy == 0 and copied == log_frames
 
 
+# ---- Tx.at_commit: a step's last writes in the COMMIT's hop -------------------------------------------
+
+def _job_run(conn, scope: str) -> int:
+    return conn.execute("INSERT INTO job_runs (job, scope, last_run) VALUES ('t', ?, 'x')", (scope,)).rowcount
+
+
+async def test_writes_left_for_the_commit_run_in_it_in_order_and_report_their_results(db):
+    results: list = []
+    async with db.write("test") as tx:
+        tx.at_commit(_job_run, "a", done=results.append)
+        tx.at_commit(_job_run, "b", done=results.append)
+        await tx.audit("test", 1, "noted")
+        assert results == []                                   # not before the COMMIT
+    assert results == [1, 1]
+    rows = await db.fetchall("SELECT scope FROM job_runs WHERE job = 't' ORDER BY rowid")
+    assert [r[0] for r in rows] == ["a", "b"]
+    assert (await db.fetchone("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1"))[0] == "noted"
+
+
+async def test_writes_left_for_the_commit_of_a_rolled_back_transaction_never_run(db):
+    results: list = []
+    with pytest.raises(RuntimeError):
+        async with db.write("test") as tx:
+            tx.at_commit(_job_run, "a", done=results.append)
+            raise RuntimeError("the step failed")
+    async with db.write("test") as tx:          # the next transaction does not inherit them
+        pass
+    assert results == []
+    assert (await db.fetchone("SELECT COUNT(*) FROM job_runs WHERE job = 't'"))[0] == 0
+
+
 # ---- write(foreign_keys=False): one transaction without the parent lookups ---------------------------
 
 _ORPHAN_CASE = ("INSERT INTO cases (member_id, opened_on, state, created_at)"

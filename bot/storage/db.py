@@ -127,6 +127,13 @@ def _audit_in_thread(conn: Any, key: bytes, actor: str, now_iso: str, head: tupl
     return head
 
 
+def _commit_in_thread(conn: Any, writes: Sequence[tuple[Any, tuple]], *audit: Any) -> tuple[tuple[int, str] | None, list]:
+    """The writes left for the COMMIT (Tx.at_commit), then _audit_in_thread, in the same hop; returns the
+    head and each write's result."""
+    results = [fn(conn, *args) for fn, args in writes]
+    return _audit_in_thread(conn, *audit), results
+
+
 def _begin_in_thread(conn: Any, foreign_keys: bool) -> int:
     """Database.write's start in ONE hop: the foreign keys off if asked (SQLite switches them only between
     transactions), BEGIN IMMEDIATE, and the data_version it began at (Tx.quiet_token). The scan begins
@@ -200,6 +207,7 @@ class Tx:
         # while this transaction holds the write lock, so it is the value all through the transaction.
         self.version = version
         self.restore_foreign_keys = False       # the COMMIT's hop switches them back on (Database.write)
+        self._at_commit: list[tuple[Any, tuple, Any]] = []     # see at_commit
 
     async def quiet_token(self) -> tuple[int, int]:
         """Where the register stands as this transaction writes it: the writer's transaction count and
@@ -229,6 +237,13 @@ class Tx:
         """fn(sqlite3 connection, *args) on the writer's thread, in one hop (a repository's few statements
         that belong together, with no Python hop between them)."""
         return await self.conn._execute(fn, self.conn._conn, *args)  # noqa: SLF001
+
+    def at_commit(self, fn: Any, *args: Any, done: Any = None) -> None:
+        """fn(sqlite3 connection, *args) on the writer's thread in the COMMIT's hop, before the audit rows,
+        and done(its result) after the COMMIT: a step's last writes cost no hop of their own (the scan's
+        outbox rows, sixteen chunks each waiting for the GIL at every hop). Only for writes that nothing
+        later in the transaction reads; a rolled-back transaction never runs them."""
+        self._at_commit.append((fn, args, done))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         if (self._audit_rows or self._mark) and _sees_audit(sql):   # it must see its own audit rows
@@ -268,9 +283,16 @@ class Tx:
         entries, self._audit_rows = self._audit_rows, []
         mark, self._mark = self._mark, None
         then = "PRAGMA foreign_keys=ON" if commit and self.restore_foreign_keys else None
-        self._head = await self.conn._execute(  # noqa: SLF001 (one hop: see fetch_one)
-            _audit_in_thread, self.conn._conn, self.db.audit_key, self.actor, self.now_iso, self._head,  # noqa: SLF001
-            entries, mark, commit, then)
+        audit = (self.db.audit_key, self.actor, self.now_iso, self._head, entries, mark, commit, then)
+        if not (commit and self._at_commit):
+            self._head = await self.conn._execute(_audit_in_thread, self.conn._conn, *audit)  # noqa: SLF001 (one hop: see fetch_one)
+            return
+        writes, self._at_commit = self._at_commit, []
+        self._head, results = await self.conn._execute(  # noqa: SLF001
+            _commit_in_thread, self.conn._conn, [(fn, args) for fn, args, _done in writes], *audit)  # noqa: SLF001
+        for (_fn, _args, done), result in zip(writes, results):
+            if done is not None:
+                done(result)
 
 
 class Database:

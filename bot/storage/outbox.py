@@ -72,6 +72,12 @@ async def enqueue_many(tx: Tx, rows: list[tuple[str, int, str, str, str | None]]
     return await tx.in_thread(_enqueue_in_thread, rows, tx.now_iso, utc_iso(not_before) if not_before else tx.now_iso)
 
 
+def enqueue_at_commit(tx: Tx, rows: list[tuple[str, int, str, str, str | None]], done: Any) -> None:
+    """enqueue_many in the transaction's COMMIT hop (Tx.at_commit); done(how many were new) after it."""
+    if rows:
+        tx.at_commit(_enqueue_in_thread, rows, tx.now_iso, tx.now_iso, done=done)
+
+
 _INSERT_MANY = "INSERT OR IGNORE INTO outbox (key, chat_id, kind, payload, ref, created_at, not_before) VALUES "
 _ROW = "(?,?,?,?,?,?,?)"
 _LARGEST = 2048     # rows per statement: 14,336 parameters, under SQLite's 32,766

@@ -177,6 +177,17 @@ class Batch:
         self.groups.clear()
         self.singles.clear()
 
+    def flush_at_commit(self, tx: Tx, done: Any) -> None:
+        """flush, with the outbox rows written in the COMMIT's hop (outbox.enqueue_at_commit); done(how many
+        were new) after it."""
+        self.render()
+        rows, self._rows = self._rows, []
+
+        def written(n: int) -> None:
+            self.written += n
+            done(n)
+        outbox_repo.enqueue_at_commit(tx, rows, written)
+
     async def flush(self, tx: Tx) -> int:
         """Render what is left and enqueue everything; returns the number of new outbox rows."""
         self.render()
@@ -230,6 +241,15 @@ class ScanRun:
         """Count one flag; build its report object only when someone reads the flags (the CLI)."""
         self.counts[kind] = self.counts.get(kind, 0) + 1
         return Flag(kind, org_id, **fields) if self.sink is not None else None
+
+    def finish_at_commit(self, tx: Tx, batch: Batch) -> None:
+        """finish, for a step with no sink whose reminders are its transaction's last writes: written in the
+        COMMIT's hop (Batch.flush_at_commit). Not in a dry run: its transaction is never committed."""
+        assert self.sink is None and self.shared_tx is None
+
+        def counted(n: int) -> None:
+            self.messages += n
+        batch.flush_at_commit(tx, counted)
 
     async def finish(self, tx: Tx, batch: Batch, flags: list[Flag | None]) -> None:
         """Write the step's reminders in its transaction and report its flags."""

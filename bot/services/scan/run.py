@@ -205,8 +205,11 @@ async def _window(run: ScanRun, conf: ReminderSettings, today: date, branch_ids:
                 if i + 1 < len(ranges) and beside:
                     last = next((c.done for _crossed, c in reversed(parts) if c.done is not None), None)
                     ahead = asyncio.ensure_future(read_and_compose(last))
-                for crossed, c in parts:
-                    await _flag_composing_beside(run, tx, conf, today, crossed, c)
+                for j, (crossed, c) in enumerate(parts):
+                    # Only the transaction's last part leaves its reminders for the COMMIT: an earlier part's
+                    # go now, beside the composing of the next.
+                    final = i + 1 == len(ranges) and j + 1 == len(parts)
+                    await _flag_composing_beside(run, tx, conf, today, crossed, c, last_writes=final)
         finally:
             if ahead is not None:
                 await settle(ahead)
@@ -334,24 +337,29 @@ def _start_composing(run: ScanRun, conf: ReminderSettings, today: date, crossed:
 
 
 async def _flag_composing_beside(run: ScanRun, tx: Any, conf: ReminderSettings, today: date,
-                                 crossed: scan_repo.Crossings, composing: _Composing | None = None) -> None:
+                                 crossed: scan_repo.Crossings, composing: _Composing | None = None,
+                                 last_writes: bool = True) -> None:
     """_flag's writes while a worker thread composes and renders the chunk's messages, 失联 then 失控
     (`composing`: started already, see _window).
 
     Every write here is a few statements SQLite runs without Python's GIL (set-based levels and cases,
     multi-row outbox INSERTs), so the thread composes the 失控 lists while the 失联 ones are queued.
-    Everything finishes inside the chunk's transaction; an error in either rolls the whole chunk back."""
+    Everything finishes inside the chunk's transaction; an error in either rolls the whole chunk back. The
+    outbox rows are the transaction's last writes (`last_writes`): they go in the COMMIT's hop
+    (ScanRun.finish_at_commit), except in a dry run, which is never committed."""
     c = composing or _start_composing(run, conf, today, crossed)
     try:
         await _level_writes(run, tx, crossed, today)
-        if c.lost is not None:
-            await c.lost
-            run.count("lost", len(crossed.lost))
-            await run.finish(tx, c.batches["lost"], [])
-        if c.out_of_control is not None:
-            await c.out_of_control
-            run.count("out_of_control", len(crossed.out_of_control))
-            await run.finish(tx, c.batches["out_of_control"], [])
+        for kind, task, rows in (("lost", c.lost, crossed.lost), ("out_of_control", c.out_of_control,
+                                                                   crossed.out_of_control)):
+            if task is None:
+                continue
+            await task
+            run.count(kind, len(rows))
+            if last_writes and run.shared_tx is None:
+                run.finish_at_commit(tx, c.batches[kind])
+            else:
+                await run.finish(tx, c.batches[kind], [])
     finally:
         await c.settle()
 
