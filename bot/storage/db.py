@@ -134,14 +134,28 @@ def _commit_in_thread(conn: Any, writes: Sequence[tuple[Any, tuple]], *audit: An
     return _audit_in_thread(conn, *audit), results
 
 
-def _begin_in_thread(conn: Any, foreign_keys: bool) -> int:
-    """Database.write's start in ONE hop: the foreign keys off if asked (SQLite switches them only between
-    transactions), BEGIN IMMEDIATE, and the data_version it began at (Tx.quiet_token). The scan begins
-    sixteen transactions while a worker thread composes messages, and every hop waits for Python's GIL."""
+def _begin_then(conn: Any, foreign_keys: bool, fn: Any, args: tuple) -> tuple[int, Any]:
+    """A transaction's start and its first statement(s) in ONE hop (Tx._hop): the foreign keys off if
+    asked (SQLite switches them only between transactions), BEGIN IMMEDIATE, the data_version it began at
+    (Tx.quiet_token), then fn(conn, *args). Every hop is a thread handoff (about 0.13 ms on a small VM,
+    more while a worker thread holds the GIL): a use case's write paid one for BEGIN alone."""
     if not foreign_keys:
         conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("BEGIN IMMEDIATE")
-    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+    version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+    return version, fn(conn, *args)
+
+
+def _nothing(conn: Any) -> None:
+    return None
+
+
+def _execute_in_thread(conn: Any, sql: str, params: Any) -> sqlite3.Cursor:
+    return conn.execute(sql, params)
+
+
+def _executemany_in_thread(conn: Any, sql: str, rows: Any) -> None:
+    conn.executemany(sql, rows).close()
 
 
 def _sees_audit(sql: str) -> bool:
@@ -192,7 +206,7 @@ async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] 
 class Tx:
     """An open write transaction; `audit()` appends chained audit rows inside it."""
 
-    def __init__(self, db: "Database", actor: str, now: datetime, version: int):
+    def __init__(self, db: "Database", actor: str, now: datetime, foreign_keys: bool = True):
         self.db = db
         self.conn = db._writer
         self.actor = actor
@@ -203,16 +217,19 @@ class Tx:
         self._audit_rows: list[tuple[str, str | None, str, str | None, str | None]] = []
         self._mark: tuple[str, tuple] | None = None   # the update mark to insert with them (applied_updates)
         self.seq = db._writes                   # this transaction's place among the writer's transactions
+        # BEGIN is sent with the transaction's first statement (_hop), or not at all when it writes nothing.
+        self.begun = False
+        self.foreign_keys = foreign_keys
         # SQLite's data_version as it began: it moves only when another connection commits, which none can
         # while this transaction holds the write lock, so it is the value all through the transaction.
-        self.version = version
-        self.restore_foreign_keys = False       # the COMMIT's hop switches them back on (Database.write)
+        self.version = 0
         self._at_commit: list[tuple[Any, tuple, Any]] = []     # see at_commit
 
     async def quiet_token(self) -> tuple[int, int]:
         """Where the register stands as this transaction writes it: the writer's transaction count and
         SQLite's data_version (which moves when another connection — another process — commits).
         `follows(token)` in the next transaction tells whether anything else was written in between."""
+        await self.ready()
         return self.seq, self.version
 
     async def follows(self, token: tuple[int, int], between: int = 0) -> bool:
@@ -220,23 +237,39 @@ class Tx:
         that the caller made itself, and no other connection committed since: the register is what
         `token`'s transaction and the caller's own left."""
         seq, version = token
+        await self.ready()
         return self.seq == seq + 1 + between and self.version == version
 
+    async def _hop(self, fn: Any, *args: Any) -> Any:
+        """fn(sqlite3 connection, *args) on the writer's thread; the first one also begins the transaction."""
+        if self.begun:
+            return await self.conn._execute(fn, self.conn._conn, *args)  # noqa: SLF001
+        self.begun = True       # from here on Database.write rolls back whatever the connection holds
+        self.version, result = await self.conn._execute(  # noqa: SLF001
+            _begin_then, self.conn._conn, self.foreign_keys, fn, args)  # noqa: SLF001
+        return result
+
+    async def ready(self) -> aiosqlite.Connection:
+        """The writer's connection with this transaction begun, for a repository's own aiosqlite calls."""
+        if not self.begun:
+            await self._hop(_nothing)
+        return self.conn
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
-        return await self.conn.execute(sql, params)
+        return aiosqlite.Cursor(self.conn, await self._hop(_execute_in_thread, sql, params))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        await self.conn.executemany(sql, rows)
+        await self._hop(_executemany_in_thread, sql, rows)
 
     async def execute_all(self, statements: Sequence[tuple[str, Any]]) -> list[int | None]:
         """Several statements in order in ONE hop to aiosqlite's thread (each hop is a thread handoff:
         a use case of five small writes spent more in handoffs than in SQLite). Returns each lastrowid."""
-        return await self.conn._execute(_script_in_thread, self.conn._conn, statements)  # noqa: SLF001
+        return await self._hop(_script_in_thread, statements)
 
     async def in_thread(self, fn: Any, *args: Any) -> Any:
         """fn(sqlite3 connection, *args) on the writer's thread, in one hop (a repository's few statements
         that belong together, with no Python hop between them)."""
-        return await self.conn._execute(fn, self.conn._conn, *args)  # noqa: SLF001
+        return await self._hop(fn, *args)
 
     def at_commit(self, fn: Any, *args: Any, done: Any = None) -> None:
         """fn(sqlite3 connection, *args) on the writer's thread in the COMMIT's hop, before the audit rows,
@@ -248,16 +281,15 @@ class Tx:
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         if (self._audit_rows or self._mark) and _sees_audit(sql):   # it must see its own audit rows
             await self.flush_audit()
-        return await fetch_one(self.conn, sql, params)
+        return await self._hop(_one_in_thread, sql, params)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         if (self._audit_rows or self._mark) and _sees_audit(sql):
             await self.flush_audit()
-        return await fetch_all(self.conn, sql, params)
+        return await self._hop(_all_in_thread, sql, params)
 
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cur = await self.conn.execute(sql, params)
-        return int(cur.lastrowid)
+        return int((await self._hop(_execute_in_thread, sql, params)).lastrowid)
 
     async def audit(self, entity: str, entity_id: Any, action: str, before: Any = None, after: Any = None) -> None:
         await self.audit_many([(entity, entity_id, action, before, after)])
@@ -278,18 +310,17 @@ class Tx:
     async def flush_audit(self, *, commit: bool = False) -> None:
         """Write the audit rows appended so far and the MAC'd head (Database.write calls it with commit=True
         to COMMIT in the same hop)."""
-        if not self._audit_rows and self._mark is None and not commit:
-            return
+        if not self._audit_rows and self._mark is None and not (commit and (self.begun or self._at_commit)):
+            return      # nothing to write (a transaction that wrote nothing never began: nothing to COMMIT)
         entries, self._audit_rows = self._audit_rows, []
         mark, self._mark = self._mark, None
-        then = "PRAGMA foreign_keys=ON" if commit and self.restore_foreign_keys else None
+        then = "PRAGMA foreign_keys=ON" if commit and not self.foreign_keys else None
         audit = (self.db.audit_key, self.actor, self.now_iso, self._head, entries, mark, commit, then)
         if not (commit and self._at_commit):
-            self._head = await self.conn._execute(_audit_in_thread, self.conn._conn, *audit)  # noqa: SLF001 (one hop: see fetch_one)
+            self._head = await self._hop(_audit_in_thread, *audit)
             return
         writes, self._at_commit = self._at_commit, []
-        self._head, results = await self.conn._execute(  # noqa: SLF001
-            _commit_in_thread, self.conn._conn, [(fn, args) for fn, args, _done in writes], *audit)  # noqa: SLF001
+        self._head, results = await self._hop(_commit_in_thread, [(fn, args) for fn, args, _done in writes], *audit)
         for (_fn, _args, done), result in zip(writes, results):
             if done is not None:
                 done(result)
@@ -408,28 +439,29 @@ class Database:
                 # transaction ran without foreign keys, switching them back on was a no-op inside it.
                 await self._writer.execute("ROLLBACK")
                 await self._writer.execute("PRAGMA foreign_keys=ON")
-            tx: Tx | None = None
+            self._writes += 1
+            tx = Tx(self, actor, self.clock.now(), foreign_keys)
+            restored = False
             try:
-                version = await self._writer._execute(_begin_in_thread, self._writer._conn, foreign_keys)  # noqa: SLF001
-                self._writes += 1
-                tx = Tx(self, actor, self.clock.now(), version)
                 try:
                     yield tx
                 except BaseException:
-                    await self._writer.execute("ROLLBACK")
+                    if tx.begun and self._writer.in_transaction:
+                        await self._writer.execute("ROLLBACK")
                     raise
-                tx.restore_foreign_keys = not foreign_keys
                 try:
-                    await tx.flush_audit(commit=True)     # the audit rows, the head, COMMIT (and foreign keys): one hop
+                    # The audit rows, the head, COMMIT and the foreign keys back on, in one hop (with BEGIN and the
+                    # update mark when nothing else was written; nothing at all when nothing was).
+                    await tx.flush_audit(commit=True)
+                    restored = tx.begun
                 except BaseException:
-                    tx.restore_foreign_keys = False     # not done, or not sure: the finally does it
                     # A failed COMMIT (a deferred foreign key, a full disk) leaves the transaction open; without
                     # this every later write would fail on BEGIN ("cannot start a transaction within a transaction").
                     if self._writer.in_transaction:
                         await self._writer.execute("ROLLBACK")
                     raise
             finally:
-                if not foreign_keys and (tx is None or not tx.restore_foreign_keys):
+                if not foreign_keys and tx.begun and not restored:
                     await self._writer.execute("PRAGMA foreign_keys=ON")
             applied_updates.committed(tx)
             if self._bulk and (self._backfill is None or self._backfill.done()):

@@ -50,7 +50,7 @@ ROW_COLUMNS = ("id", "branch_id", "name", "last_contact_on", "created_at", "offi
 async def fetch_crossings(tx: Tx | Database, sql: str, params: Any) -> list[list]:
     """Crossing rows (ROW_COLUMNS, by position) in one aggregate value (db.fetch_packed: the scan reads
     the next chunk while it writes this one, and composes messages meanwhile)."""
-    conn = tx.conn if isinstance(tx, Tx) else tx.reader
+    conn = await tx.ready() if isinstance(tx, Tx) else tx.reader
     return await fetch_packed(conn, sql, params, ROW_COLUMNS)
 
 
@@ -158,7 +158,7 @@ async def backlog_chunk(tx: Tx | Database, cuts: Sequence[Cut], branch_ids: Sequ
     sql = (f"SELECT count(*), json_group_array(json_array({_LOST_ROW})) {lost},"
            f" json_group_array(json_array({', '.join(ROW_COLUMNS[:-1])})) {out},"
            f" json_group_array(id) {lost}, json_group_array(id) {out} FROM ({rows})")
-    conn = tx.conn if isinstance(tx, Tx) else tx.reader
+    conn = await tx.ready() if isinstance(tx, Tx) else tx.reader
     read, lost_text, out_text, lost_ids, out_ids = await fetch_one(conn, sql, params)
     crossed = Crossings(json.loads(lost_text), json.loads(out_text), lost_ids, out_ids)
     more = read == limit
