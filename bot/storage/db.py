@@ -98,12 +98,15 @@ _HEAD_UPSERT = ("INSERT INTO audit_head (singleton, last_id, last_hash, mac) VAL
                 " mac=excluded.mac")
 
 
-def _audit_in_thread(conn: Any, key: bytes, actor: str, now_iso: str, head: tuple[int, str] | None,
-                     entries: Sequence[tuple[str, str | None, str, str | None, str | None]],
-                     mark: tuple[str, tuple] | None, commit: bool, then: str | None = None) -> tuple[int, str] | None:
-    """A transaction's pending audit rows in ONE hop to aiosqlite's thread: the update mark, the head (read
-    once per transaction), the chained rows, the MAC'd head, and the COMMIT when it is the end (and
-    `then`, a statement to run after the COMMIT: Database.write's foreign keys back on)."""
+def _audit_in_thread(conn: Any, writes: Sequence[tuple[Any, tuple]], key: bytes, actor: str, now_iso: str,
+                     head: tuple[int, str] | None, entries: Sequence[tuple[str, str | None, str, str | None, str | None]],
+                     mark: tuple[str, tuple] | None, commit: bool, then: str | None = None
+                     ) -> tuple[tuple[int, str] | None, list]:
+    """A transaction's pending audit rows in ONE hop to aiosqlite's thread: the writes left for the COMMIT
+    (Tx.at_commit), the update mark, the head (read once per transaction), the chained rows, the MAC'd
+    head, and the COMMIT when it is the end (and `then`, a statement to run after the COMMIT:
+    Database.write's foreign keys back on). Returns the head and each write's result."""
+    results = [fn(conn, *args) for fn, args in writes]
     if mark is not None:
         conn.execute(*mark)
     if entries:
@@ -124,14 +127,7 @@ def _audit_in_thread(conn: Any, key: bytes, actor: str, now_iso: str, head: tupl
         conn.execute("COMMIT")
         if then is not None:
             conn.execute(then)
-    return head
-
-
-def _commit_in_thread(conn: Any, writes: Sequence[tuple[Any, tuple]], *audit: Any) -> tuple[tuple[int, str] | None, list]:
-    """The writes left for the COMMIT (Tx.at_commit), then _audit_in_thread, in the same hop; returns the
-    head and each write's result."""
-    results = [fn(conn, *args) for fn, args in writes]
-    return _audit_in_thread(conn, *audit), results
+    return head, results
 
 
 def _begin_then(conn: Any, foreign_keys: bool, fn: Any, args: tuple) -> tuple[int, Any]:
@@ -315,12 +311,12 @@ class Tx:
         entries, self._audit_rows = self._audit_rows, []
         mark, self._mark = self._mark, None
         then = "PRAGMA foreign_keys=ON" if commit and not self.foreign_keys else None
-        audit = (self.db.audit_key, self.actor, self.now_iso, self._head, entries, mark, commit, then)
-        if not (commit and self._at_commit):
-            self._head = await self._hop(_audit_in_thread, *audit)
-            return
-        writes, self._at_commit = self._at_commit, []
-        self._head, results = await self._hop(_commit_in_thread, [(fn, args) for fn, args, _done in writes], *audit)
+        writes: list[tuple[Any, tuple, Any]] = []
+        if commit:
+            writes, self._at_commit = self._at_commit, []
+        self._head, results = await self._hop(
+            _audit_in_thread, [(fn, args) for fn, args, _done in writes], self.db.audit_key, self.actor, self.now_iso,
+            self._head, entries, mark, commit, then)
         for (_fn, _args, done), result in zip(writes, results):
             if done is not None:
                 done(result)

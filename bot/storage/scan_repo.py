@@ -236,8 +236,8 @@ async def flag_levels(tx: Tx, lost_ids: str, out_of_control_ids: str, lost: int,
                       since: date, state: str) -> str:
     """The levels the scan flagged, one narrow row per member (the ids: JSON arrays, in branch and member
     order as the scan reads them), inserted or raised, and a case opened for each 失联 member as
-    _open_cases_in_thread does; returns the cases opened (as it does). One hop to the writer's thread for the
-    three statements: a chunk's hops wait for the GIL while a worker thread composes its messages."""
+    _open_cases_in_thread does; returns the cases opened (as it does). One hop to the writer's thread for all
+    their statements: a chunk's hops wait for the GIL while a worker thread composes its messages."""
     return await tx.in_thread(_flag_levels_in_thread, lost_ids, out_of_control_ids, lost, out_of_control,
                               since.isoformat(), state, tx.now_iso)
 

@@ -129,7 +129,6 @@ class Batch:
         self.groups: dict[tuple[str, int, int], _Group] = {}
         self.singles: list[tuple[str, int, str, str, str | None, Flag | None]] = []
         self._rows: list[tuple[str, int, str, str, str | None]] = []
-        self.written = 0
 
     def add(self, kind: str, org_id: int, recipients: Iterable[Recipient], header_params: dict[str, Any],
             item: Line, ref: str, flag: Flag | None = None) -> None:
@@ -182,18 +181,13 @@ class Batch:
         were new) after it."""
         self.render()
         rows, self._rows = self._rows, []
-
-        def written(n: int) -> None:
-            self.written += n
-            done(n)
-        outbox_repo.enqueue_at_commit(tx, rows, written)
+        outbox_repo.enqueue_at_commit(tx, rows, done)
 
     async def flush(self, tx: Tx) -> int:
         """Render what is left and enqueue everything; returns the number of new outbox rows."""
         self.render()
         written = await outbox_repo.enqueue_many(tx, self._rows)
         self._rows = []
-        self.written += written
         return written
 
 
