@@ -258,3 +258,38 @@ async def test_the_reporting_officer_is_not_told_about_themself(db, svc, branch)
 async def test_pledge_is_localized():
     assert "承诺" in render_pledge(translator("zh_CN"))
     assert "Pledge" in render_pledge(translator("en"))
+
+
+async def test_a_report_reads_its_recipients_once_and_queues_their_notices_with_the_commit(db, svc, branch, monkeypatch):
+    """Secretary, organizer, then the 指定专人, each in their language; one who blocked the bot is left out.
+    The report's transaction: the subject read (with BEGIN), the report and its contact (one hop), the
+    recipients (one read), then the notices, the audit rows and COMMIT together: four hops, whatever the
+    number of recipients (it was three more per recipient)."""
+    wang = await wang_actor(db)
+    writer = db._writer   # noqa: SLF001 (what is counted is exactly the hops of this connection)
+    trips: list[str] = []
+    original = writer._execute                                          # noqa: SLF001
+
+    async def counting(fn, *args, **kwargs):
+        trips.append(getattr(fn, "__name__", repr(fn)))
+        return await original(fn, *args, **kwargs)
+
+    monkeypatch.setattr(writer, "_execute", counting)
+    result = await reports.check_in(svc, wang)
+    assert trips == ["_begin_then", "_script_in_thread", "_all_in_thread", "_audit_in_thread"], trips
+    assert result.notified == [SECRETARY_TG, ORGANIZER_TG, OFFICER_TG]
+    notices = await outbox_rows(db, result.report_id)
+    assert notices[ORGANIZER_TG] == "✅ 王XX checked in: all is well."
+    assert notices[SECRETARY_TG] == notices[OFFICER_TG] == "✅ 王XX 报平安：一切安好。"
+    event = await db.fetchone("SELECT note FROM contact_events WHERE member_id = ? ORDER BY id DESC",
+                              (branch["wang"],))
+    assert event["note"] == f"status_report:{result.report_id}"
+    actions = [(r["entity"], r["action"]) for r in await audit_rows(db)][-2:]
+    assert actions == [("status_report", "create"), ("contact_event", "create")]
+
+    async with db.write("cli:test") as tx:
+        await tx.execute("UPDATE users SET blocked_at = ? WHERE tg_id = ?", (tx.now_iso, ORGANIZER_TG))
+    again = await reports.check_in(svc, wang)
+    assert again.notified == [SECRETARY_TG, OFFICER_TG]
+    assert set(await outbox_rows(db, again.report_id)) == {SECRETARY_TG, OFFICER_TG}
+    assert await db.verify_audit() == []

@@ -150,20 +150,45 @@ async def record_contact(tx: Tx, member_id: int, kind: ContactKind, on: date, no
     so the next crossing is told again); an older one changes nothing but the event list. Either way
     updated_at moves: the daily scan rechecks the member (a backdated contact may already be past a
     threshold, outside the scan's window)."""
+    event_id, _deleted, _updated = await tx.execute_all(_contact_statements(tx, member_id, kind, on, note, amount))
+    await _audit_contact(tx, event_id, member_id, kind, on, amount)
+    return event_id
+
+
+async def insert_with_contact(tx: Tx, insert: tuple[str, Any], audit: tuple[str, str, Any], member_id: int,
+                              kind: ContactKind, on: date, note_prefix: str) -> int:
+    """`insert` (one INSERT: a status report), then record_contact with the note `note_prefix` + the new
+    row's id, in one hop to SQLite's thread; the new row is audited first, as (entity, action, after)
+    `audit`. Returns the new row's id."""
+    note = ("? || last_insert_rowid()", note_prefix)
+    row_id, event_id, _deleted, _updated = await tx.execute_all(
+        (insert, *_contact_statements(tx, member_id, kind, on, note, None)))
+    entity, action, after = audit
+    await tx.audit(entity, row_id, action, None, after)
+    await _audit_contact(tx, event_id, member_id, kind, on, None)
+    return row_id
+
+
+def _contact_statements(tx: Tx, member_id: int, kind: ContactKind, on: date, note: str | tuple[str, str] | None,
+                        amount: str | None) -> tuple[tuple[str, Any], ...]:
+    """record_contact's statements; `note` may be (an SQL expression, its parameter): see insert_with_contact."""
     d = on.isoformat()
     extra = ""
     if kind is ContactKind.MEETING:
         extra = ", last_meeting_on = MAX(COALESCE(last_meeting_on, ''), :d)"
     elif kind is ContactKind.DUES:
         extra = ", last_dues_on = MAX(COALESCE(last_dues_on, ''), :d)"
+    note_sql, note_value = note if isinstance(note, tuple) else ("?", note)
     params = {"d": d, "now": tx.now_iso, "id": member_id}
-    event_id, _deleted, _updated = await tx.execute_all((
+    return (
         ("INSERT INTO contact_events (member_id, kind, on_date, note, amount, recorded_by, created_at)"
-         " VALUES (?,?,?,?,?,?,?)", (member_id, kind.value, d, note, amount, tx.actor, tx.now_iso)),
+         f" VALUES (?,?,?,{note_sql},?,?,?)", (member_id, kind.value, d, note_value, amount, tx.actor, tx.now_iso)),
         ("DELETE FROM contact_levels WHERE member_id = :id AND :d >= COALESCE((SELECT last_contact_on"
          " FROM members WHERE id = :id), '')", params),
         ("UPDATE members SET last_contact_on = MAX(COALESCE(last_contact_on, ''), :d)"
-         f"{extra}, updated_at = :now WHERE id = :id", params)))
+         f"{extra}, updated_at = :now WHERE id = :id", params))
+
+
+async def _audit_contact(tx: Tx, event_id: int, member_id: int, kind: ContactKind, on: date, amount: str | None) -> None:
     await tx.audit("contact_event", event_id, "create", None,
-                   {"member_id": member_id, "kind": kind.value, "on": d, "amount": amount})
-    return event_id
+                   {"member_id": member_id, "kind": kind.value, "on": on.isoformat(), "amount": amount})

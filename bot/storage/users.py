@@ -137,14 +137,17 @@ async def redeem_invite(tx: Tx, tg_id: int, code: str) -> dict[str, Any]:
 
 async def effective_locale(db: Database | Tx, tg_id: int, default: str = "zh_CN") -> str:
     """The /lang override, else the language Telegram last reported, else the deployment default."""
+    row = await db.fetchone("SELECT locale, lang_code FROM users WHERE tg_id = ?", (tg_id,))
+    return default if row is None else locale_from(row[0], row[1], default)
+
+
+def locale_from(locale: str | None, lang_code: str | None, default: str = "zh_CN") -> str:
+    """effective_locale of a users row already read (its locale and lang_code columns)."""
     from bot.i18n import normalize_locale
 
-    row = await db.fetchone("SELECT locale, lang_code FROM users WHERE tg_id = ?", (tg_id,))
-    if row is None:
-        return default
-    if row[0]:
-        return row[0]
-    return normalize_locale(row[1]) if row[1] else default
+    if locale:
+        return locale
+    return normalize_locale(lang_code) if lang_code else default
 
 
 async def seen(tx: Tx, tg_id: int, lang_code: str | None) -> None:

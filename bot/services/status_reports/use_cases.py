@@ -92,12 +92,13 @@ async def _record(svc: Services, actor: Actor, kind: ReportKind, on: date, membe
         if updated is not None:
             updated.check(today)
             await member_repo.update(tx, updated, action=f"report:{kind.value}")
-        report_id = await tx.insert(
-            "INSERT INTO status_reports (member_id, kind, on_date, details, created_at) VALUES (?,?,?,?,?)",
-            (member.id, kind.value, on.isoformat(), json.dumps(details, ensure_ascii=False, sort_keys=True),
-             tx.now_iso))
-        await tx.audit("status_report", report_id, "create", None, _audit_view(kind, on, member.id, details))
-        await member_repo.record_contact(tx, member.id, contact, today, note=f"status_report:{report_id}")
+        # The report and the contact it is, in one hop (the contact's note names the report's new id).
+        report_id = await member_repo.insert_with_contact(
+            tx, ("INSERT INTO status_reports (member_id, kind, on_date, details, created_at) VALUES (?,?,?,?,?)",
+                 (member.id, kind.value, on.isoformat(), json.dumps(details, ensure_ascii=False, sort_keys=True),
+                  tx.now_iso)),
+            ("status_report", "create", _audit_view(kind, on, member.id, details)),
+            member.id, contact, today, "status_report:")
         shown = display(details) if display else details
         notified = await notify_report(tx, report_id, member.branch_id, subject.officer_id, member.name, kind,
                                        shown, exclude=actor.tg_id)
