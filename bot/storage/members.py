@@ -189,6 +189,7 @@ def _contact_statements(tx: Tx, member_id: int, kind: ContactKind, on: date, not
          f"{extra}, updated_at = :now WHERE id = :id", params))
 
 
-async def _audit_contact(tx: Tx, event_id: int, member_id: int, kind: ContactKind, on: date, amount: str | None) -> None:
+async def _audit_contact(tx: Tx, event_id: int, member_id: int, kind: ContactKind, on: date,
+                         amount: str | None) -> None:
     await tx.audit("contact_event", event_id, "create", None,
                    {"member_id": member_id, "kind": kind.value, "on": on.isoformat(), "amount": amount})

@@ -541,6 +541,14 @@ async def run_scan(services: Services, actor: Actor = SCHEDULER, *, org_ids: Seq
     Each flag is passed to `sink` as it is raised. With dry_run everything is computed inside one
     transaction that is rolled back: the report is what a real run would do, and nothing is written.
     """
+    # Paused from the first read (see gc_pause): the startup reads build thousands of rows too.
+    with cyclic_gc_paused():
+        return await _run_scan(services, actor, org_ids, dry_run, default_locale, sink, chunk, record_job)
+
+
+async def _run_scan(services: Services, actor: Actor, org_ids: Sequence[int] | None, dry_run: bool,
+                    default_locale: str, sink: Callable[[Flag], Any] | None, chunk: int,
+                    record_job: bool) -> ScanReport:
     db = services.db
     now = services.clock.now()
     settings = await all_effective_settings(db, services.clock.tz.key)
@@ -562,16 +570,15 @@ async def run_scan(services: Services, actor: Actor = SCHEDULER, *, org_ids: Seq
                 # The next run's window starts where this one stopped (only once all of it is written).
                 await scan_repo.record_states(tx, WINDOW_JOB, new_states, now)
 
-    with cyclic_gc_paused():
-        if dry_run:
-            try:
-                async with db.write(actor.label) as tx:
-                    run.shared_tx = tx
-                    await body()
-                    raise _DryRun
-            except _DryRun:
-                pass
-        else:
-            async with db.bulk():
+    if dry_run:
+        try:
+            async with db.write(actor.label) as tx:
+                run.shared_tx = tx
                 await body()
+                raise _DryRun
+        except _DryRun:
+            pass
+    else:
+        async with db.bulk():
+            await body()
     return ScanReport(now, dry_run, len(scope), dict(run.counts), run.messages)
