@@ -260,11 +260,11 @@ async def test_pledge_is_localized():
     assert "Pledge" in render_pledge(translator("en"))
 
 
-async def test_a_report_reads_its_recipients_once_and_queues_their_notices_with_the_commit(db, svc, branch, monkeypatch):
+async def test_a_report_reads_its_recipients_with_the_member_and_queues_their_notices_with_the_commit(db, svc, branch, monkeypatch):
     """Secretary, organizer, then the 指定专人, each in their language; one who blocked the bot is left out.
-    The report's transaction: the subject read (with BEGIN), the report and its contact (one hop), the
-    recipients (one read), then the notices, the audit rows and COMMIT together: four hops, whatever the
-    number of recipients (it was three more per recipient)."""
+    The report's transaction: the member and who is told (with BEGIN, one hop), the report and its
+    contact (one hop), then the notices, the audit rows and COMMIT together: three hops, whatever the
+    number of recipients (it was fifteen with these three)."""
     wang = await wang_actor(db)
     writer = db._writer   # noqa: SLF001 (what is counted is exactly the hops of this connection)
     trips: list[str] = []
@@ -276,7 +276,7 @@ async def test_a_report_reads_its_recipients_once_and_queues_their_notices_with_
 
     monkeypatch.setattr(writer, "_execute", counting)
     result = await reports.check_in(svc, wang)
-    assert trips == ["_begin_then", "_script_in_thread", "_all_in_thread", "_audit_in_thread"], trips
+    assert trips == ["_begin_then", "_script_in_thread", "_audit_in_thread"], trips
     assert result.notified == [SECRETARY_TG, ORGANIZER_TG, OFFICER_TG]
     notices = await outbox_rows(db, result.report_id)
     assert notices[ORGANIZER_TG] == "✅ 王XX checked in: all is well."

@@ -7,7 +7,7 @@ the outbox sender delivers it. The key `report:{report_id}:{chat_id}` makes a re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from bot.domain.codes import ReportKind, Role
 from bot.i18n import translator
@@ -22,23 +22,28 @@ NOTICE_KIND = "member_report"
 # One read for every recipient (the branch's secretaries and organizers in the order they were given the
 # role, then the member's 指定专人) with what the notice needs of each: whether they blocked the bot and
 # their language. It was a read per recipient and two more per notice (four recipients: eleven thread
-# handoffs in the report's write transaction, which holds the write lock while they run).
+# handoffs in the report's write transaction, which holds the write lock while they run); the report
+# reads it in the same hop as the member (status_reports.use_cases._subject).
 _RECIPIENTS = (
     "SELECT tg_id, blocked_at, locale, lang_code FROM ("
     " SELECT r.tg_id, u.blocked_at, u.locale, u.lang_code, 0 AS part, r.first FROM"
-    "  (SELECT tg_id, MIN(rowid) AS first FROM roles WHERE org_id = :org AND role IN (:secretary, :organizer)"
-    "   GROUP BY tg_id) r LEFT JOIN users u ON u.tg_id = r.tg_id"
-    " UNION ALL SELECT tg_id, blocked_at, locale, lang_code, 1, 0 FROM users WHERE member_id = :officer"
+    "  (SELECT tg_id, MIN(rowid) AS first FROM roles WHERE role IN (:secretary, :organizer)"
+    "   AND org_id = (SELECT branch_id FROM members WHERE id = :member) GROUP BY tg_id) r"
+    "  LEFT JOIN users u ON u.tg_id = r.tg_id"
+    " UNION ALL SELECT tg_id, blocked_at, locale, lang_code, 1, 0 FROM users"
+    "  WHERE member_id = (SELECT officer_id FROM members WHERE id = :member)"
     ") ORDER BY part, first")
 
 
-async def report_recipients(tx: Tx, branch_id: int, officer_member_id: int | None,
-                            exclude: int | None = None) -> list[tuple[int, str]]:
-    """(Telegram id, language) of each one to tell: the branch's secretaries and organizers, then the
-    responsible officer; not `exclude` (the one reporting), not one who blocked the bot (the outbox would
-    only fail with 403), nobody twice."""
-    rows = await tx.fetchall(_RECIPIENTS, {"org": branch_id, "secretary": Role.SECRETARY.value,
-                                           "organizer": Role.ORGANIZER.value, "officer": officer_member_id})
+def recipients_statement(member_id: int) -> tuple[str, dict[str, Any]]:
+    """The query of who is told of the member's report (read it with recipients_of): the secretaries and
+    organizers of the member's branch, then their responsible officer, as the register says now."""
+    return _RECIPIENTS, {"member": member_id, "secretary": Role.SECRETARY.value, "organizer": Role.ORGANIZER.value}
+
+
+def recipients_of(rows: Iterable[Any], exclude: int | None = None) -> list[tuple[int, str]]:
+    """(Telegram id, language) of each one to tell: not `exclude` (the one reporting), not one who blocked
+    the bot (the outbox would only fail with 403), nobody twice."""
     seen: set[int] = set()
     out = []
     for tg_id, blocked_at, locale, lang_code in rows:
@@ -65,12 +70,13 @@ def render_report_notice(tr: Any, member_name: str, kind: ReportKind, details: d
     return "\n".join(lines)
 
 
-async def notify_report(tx: Tx, report_id: int, branch_id: int, officer_member_id: int | None, member_name: str,
-                        kind: ReportKind, details: dict[str, Any], exclude: int | None = None) -> list[int]:
-    """Queue the notice for every recipient; returns the chat ids told. The notices are the report's
-    transaction's last writes: they go in its COMMIT's hop (a new report's keys are new, so each is queued)."""
+def notify_report(tx: Tx, report_id: int, recipients: Iterable[tuple[int, str]], member_name: str, kind: ReportKind,
+                  details: dict[str, Any]) -> list[int]:
+    """Queue the notice for each recipient (recipients_of); returns the chat ids told. The notices are
+    the report's transaction's last writes: they go in its COMMIT's hop (a new report's keys are new, so
+    each is queued)."""
     rows, told = [], []
-    for chat_id, locale in await report_recipients(tx, branch_id, officer_member_id, exclude=exclude):
+    for chat_id, locale in recipients:
         text = render_report_notice(translator(locale), member_name, kind, details)
         rows.append((f"report:{report_id}:{chat_id}", chat_id, NOTICE_KIND, outbox.payload_json(text), None))
         told.append(chat_id)

@@ -82,6 +82,10 @@ def _all_in_thread(conn: Any, sql: str, params: Sequence[Any]) -> list[Any]:
         cur.close()
 
 
+def _each_in_thread(conn: Any, statements: Sequence[tuple[str, Any]]) -> list[list[Any]]:
+    return [_all_in_thread(conn, sql, params) for sql, params in statements]
+
+
 def _script_in_thread(conn: Any, statements: Sequence[tuple[str, Any]]) -> list[int | None]:
     out = []
     for sql, params in statements:
@@ -283,6 +287,13 @@ class Tx:
         if (self._audit_rows or self._mark) and _sees_audit(sql):
             await self.flush_audit()
         return await self._hop(_all_in_thread, sql, params)
+
+    async def fetch_each(self, statements: Sequence[tuple[str, Any]]) -> list[list[aiosqlite.Row]]:
+        """Each statement's rows, in ONE hop (a use case's reads that belong together: inside a write
+        transaction every hop is held under the write lock, where the other users' writes wait)."""
+        if (self._audit_rows or self._mark) and any(_sees_audit(sql) for sql, _params in statements):
+            await self.flush_audit()
+        return await self._hop(_each_in_thread, statements)
 
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         return int((await self._hop(_execute_in_thread, sql, params)).lastrowid)

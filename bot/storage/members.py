@@ -87,9 +87,14 @@ async def update(tx: Tx, m: Member, action: str = "update") -> None:
 async def get_row_in(tx: Tx, member_id: int, bound_to: int | None = None) -> Any:
     """The member's row (as get_row) inside a transaction; with `bound_to` (a Telegram id), also
     `bound`: the member id that account is bound to now — one query where a use case needed three."""
+    return await tx.fetchone(*row_statement(member_id, bound_to))
+
+
+def row_statement(member_id: int, bound_to: int | None = None) -> tuple[str, tuple]:
+    """get_row_in's query, for a caller that reads more in the same hop (Tx.fetch_each)."""
     bound = ", (SELECT u.member_id FROM users u WHERE u.tg_id = ?) AS bound" if bound_to is not None else ""
     params = (bound_to, member_id) if bound_to is not None else (member_id,)
-    return await tx.fetchone(f"SELECT {_COLUMNS}{bound} FROM {_FROM} WHERE m.id = ?", params)
+    return f"SELECT {_COLUMNS}{bound} FROM {_FROM} WHERE m.id = ?", params
 
 
 async def get_in(tx: Tx, member_id: int) -> Member | None:

@@ -20,7 +20,7 @@ from bot.domain.member import FlowInfo, Member
 from bot.domain.phone import mask_mobile, normalise_mobile
 from bot.i18n import N_
 from bot.services.context import Actor, Services, require_branch
-from bot.services.notify import notify_report
+from bot.services.notify import notify_report, recipients_of, recipients_statement
 from bot.services.status_reports.pledge import PLEDGE_VERSION
 from bot.services.status_reports.text import LONG_TEXT_MAX, clean_text
 from bot.storage import members as member_repo
@@ -43,11 +43,13 @@ class ReportResult:
 @dataclass
 class _Subject:
     member: Member
-    officer_id: int | None
+    recipients: list[tuple[int, str]]     # who is told of the report (bot.services.notify.recipients_of)
 
 
 async def _subject(tx: Tx, actor: Actor, member_id: int | None) -> _Subject:
-    """The member the actor reports for: only themself (the CLI operator may name one)."""
+    """The member the actor reports for: only themself (the CLI operator may name one); and who is told
+    of the report (the secretaries and organizers of the member's branch and their 指定专人, not the one
+    reporting), as the register says when the report begins."""
     if member_id is not None and actor.operator:
         target = member_id
     else:
@@ -59,14 +61,17 @@ async def _subject(tx: Tx, actor: Actor, member_id: int | None) -> _Subject:
     # One query: the record, and (for a Telegram user) the binding re-read — a cached actor must not
     # outlive an unbinding.
     check_binding = not (member_id is not None and actor.operator) and actor.tg_id is not None
-    row = await member_repo.get_row_in(tx, target, actor.tg_id if check_binding else None)
+    # The member and who is told of the report, in one hop (the transaction holds the write lock).
+    row_found, told = await tx.fetch_each((member_repo.row_statement(target, actor.tg_id if check_binding else None),
+                                           recipients_statement(target)))
+    row = row_found[0] if row_found else None
     if check_binding and (row is None or row["bound"] != target):
         raise PermissionDenied(N_("You can only report for yourself"))
     if row is None:
         raise NotFound(N_("Your record was not found: please ask your branch secretary"))
     if not row["active"]:
         raise PermissionDenied(N_("Your record is no longer active at this branch"))
-    return _Subject(member_repo.member_from_row(row), row["officer_id"])
+    return _Subject(member_repo.member_from_row(row), recipients_of(told, exclude=actor.tg_id))
 
 
 def _audit_view(kind: ReportKind, on: date, member_id: int, details: dict[str, Any]) -> dict[str, Any]:
@@ -100,8 +105,7 @@ async def _record(svc: Services, actor: Actor, kind: ReportKind, on: date, membe
             ("status_report", "create", _audit_view(kind, on, member.id, details)),
             member.id, contact, today, "status_report:")
         shown = display(details) if display else details
-        notified = await notify_report(tx, report_id, member.branch_id, subject.officer_id, member.name, kind,
-                                       shown, exclude=actor.tg_id)
+        notified = notify_report(tx, report_id, subject.recipients, member.name, kind, shown)
     return ReportResult(report_id, kind, member.id, member.branch_id, on, notified, details)
 
 
