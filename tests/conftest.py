@@ -26,3 +26,18 @@ async def db(tmp_path, clock):
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+def trips(db, monkeypatch):
+    """The functions run on the writer's thread, in order (their names): a write's hops (issue 13)."""
+    writer = db._writer   # noqa: SLF001 (what is counted is exactly the hops of this connection)
+    seen: list[str] = []
+    original = writer._execute                                          # noqa: SLF001
+
+    async def counting(fn, *args, **kwargs):
+        seen.append(getattr(fn, "__name__", repr(fn)))
+        return await original(fn, *args, **kwargs)
+
+    monkeypatch.setattr(writer, "_execute", counting)
+    return seen

@@ -260,21 +260,13 @@ async def test_pledge_is_localized():
     assert "Pledge" in render_pledge(translator("en"))
 
 
-async def test_a_report_reads_its_recipients_with_the_member_and_queues_their_notices_with_the_commit(db, svc, branch, monkeypatch):
+async def test_a_report_reads_its_recipients_with_the_member_and_queues_their_notices_with_the_commit(db, svc, branch, trips):
     """Secretary, organizer, then the 指定专人, each in their language; one who blocked the bot is left out.
     The report's transaction: the member and who is told (with BEGIN, one hop), the report and its
     contact (one hop), then the notices, the audit rows and COMMIT together: three hops, whatever the
     number of recipients (it was fifteen with these three)."""
     wang = await wang_actor(db)
-    writer = db._writer   # noqa: SLF001 (what is counted is exactly the hops of this connection)
-    trips: list[str] = []
-    original = writer._execute                                          # noqa: SLF001
-
-    async def counting(fn, *args, **kwargs):
-        trips.append(getattr(fn, "__name__", repr(fn)))
-        return await original(fn, *args, **kwargs)
-
-    monkeypatch.setattr(writer, "_execute", counting)
+    trips.clear()       # the fixture counted the world's setup and wang_actor's reads
     result = await reports.check_in(svc, wang)
     assert trips == ["_begin_then", "_script_in_thread", "_audit_in_thread"], trips
     assert result.notified == [SECRETARY_TG, ORGANIZER_TG, OFFICER_TG]

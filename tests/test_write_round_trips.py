@@ -13,21 +13,6 @@ import pytest
 from bot.storage.applied_updates import handling
 
 
-@pytest.fixture
-def trips(db, monkeypatch):
-    """The functions run on the writer's thread, in order (their names)."""
-    writer = db._writer   # noqa: SLF001 (what is counted is exactly the hops of this connection)
-    seen: list[str] = []
-    original = writer._execute                                          # noqa: SLF001
-
-    async def counting(fn, *args, **kwargs):
-        seen.append(getattr(fn, "__name__", repr(fn)))
-        return await original(fn, *args, **kwargs)
-
-    monkeypatch.setattr(writer, "_execute", counting)
-    return seen
-
-
 async def audit_rows(db) -> list[tuple]:
     return [tuple(r) for r in await db.fetchall("SELECT id, actor, entity, entity_id, action FROM audit_log"
                                                 " ORDER BY id")]

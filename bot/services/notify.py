@@ -21,8 +21,8 @@ NOTICE_KIND = "member_report"
 
 # One read for every recipient (the branch's secretaries and organizers in the order they were given the
 # role, then the member's 指定专人) with what the notice needs of each: whether they blocked the bot and
-# their language. It was a read per recipient and two more per notice (four recipients: eleven thread
-# handoffs in the report's write transaction, which holds the write lock while they run); the report
+# their language. It was a read per recipient and two more per notice (with three recipients the report's
+# write transaction made fifteen thread handoffs, holding the write lock while they ran); the report
 # reads it in the same hop as the member (status_reports.use_cases._subject).
 _RECIPIENTS = (
     "SELECT tg_id, blocked_at, locale, lang_code FROM ("
