@@ -312,23 +312,24 @@ async def test_an_error_composing_beside_the_writes_rolls_the_chunk_back(tmp_pat
         await db.close()
 
 
-async def test_an_error_composing_the_second_half_of_a_window_rolls_the_whole_window_back(
+async def test_an_error_composing_a_later_part_of_a_window_rolls_the_whole_window_back(
         tmp_path, clock, monkeypatch):
-    """The daily scan reads its window in two halves and composes the second half's messages as soon as
-    it is read: a failure there leaves nothing of the day behind, the first half's writes included."""
+    """The daily scan reads its window in parts and composes each part's messages as soon as it is read,
+    while the writer raises the next part's levels and writes the reminders composed so far: a failure
+    composing the second part leaves nothing of the day behind, the first part's writes included."""
     from bot.services.scan import run as run_mod
 
     db = Database(tmp_path / "w.db", AUDIT_KEY, clock)
     await db.open()
     try:
         await _register(db, clock)              # the committee, 创意园 and 老街 (under the committee)
-        async with db.write("test") as tx:      # a fourth node: the window's halves are two branches each
+        async with db.write("test") as tx:      # a fourth node: the window's parts are one node each
             await org_repo.add(tx, Organization(name="东街社区党支部", level=OrgLevel.BRANCH,
                                                 category=OrgCategory.COMMUNITY))
         assert (await run_scan(Services(db, clock))).counts == {"lost": 10, "out_of_control": 12}
         before = await _outcome(db)
         # 27 days on, the members last reached 5 and 10 days before the first scan cross one month, in
-        # both halves (创意园 in the first, 老街 in the second).
+        # two parts (创意园 in one, 老街 in another).
         clock.advance(days=27)
         calls = []
         real = run_mod._compose_out_of_control
@@ -347,6 +348,42 @@ async def test_an_error_composing_the_second_half_of_a_window_rolls_the_whole_wi
         assert await db.verify_audit() == []
         monkeypatch.undo()
         # Four crossings; the ten cases opened by the first scan have now had no search attempt for 27 days.
+        assert (await run_scan(Services(db, clock))).counts == {"out_of_control": 4, "case_idle": 10}
+    finally:
+        await db.close()
+
+
+async def test_an_error_writing_a_parts_reminders_rolls_the_whole_window_back(tmp_path, clock, monkeypatch):
+    """The reminders of a window's parts are written by a task of their own, beside the levels of the parts
+    after them: when that write fails, the scan stops with its error (it does not wait forever for the
+    task, nor go on to commit), and nothing of the day is left behind."""
+    from bot.storage import outbox as outbox_mod
+
+    db = Database(tmp_path / "w.db", AUDIT_KEY, clock)
+    await db.open()
+    try:
+        await _register(db, clock)
+        async with db.write("test") as tx:
+            await org_repo.add(tx, Organization(name="东街社区党支部", level=OrgLevel.BRANCH,
+                                                category=OrgCategory.COMMUNITY))
+        assert (await run_scan(Services(db, clock))).counts == {"lost": 10, "out_of_control": 12}
+        before = await _outcome(db)
+        clock.advance(days=27)
+        real = outbox_mod._enqueue_in_thread
+        calls = []
+
+        def fails_first(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 1:
+                raise RuntimeError("outbox write failed")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(outbox_mod, "_enqueue_in_thread", fails_first)
+        with pytest.raises(RuntimeError, match="outbox write failed"):
+            await run_scan(Services(db, clock))
+        assert await _outcome(db) == before
+        assert await db.verify_audit() == []
+        monkeypatch.undo()
         assert (await run_scan(Services(db, clock))).counts == {"out_of_control": 4, "case_idle": 10}
     finally:
         await db.close()

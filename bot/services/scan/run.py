@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+from collections import deque
 from itertools import groupby
 from operator import itemgetter
 from dataclasses import dataclass, field
@@ -156,65 +157,111 @@ async def _crossings(run: ScanRun, conf: ReminderSettings, today: date, branch_i
     await _backlog(run, conf, today, branch_ids, cut_list)
 
 
-def _halves(run: ScanRun, branch_ids: Sequence[int] | None) -> list[tuple[int | None, int | None]]:
-    """The organizations in two ranges of ids [lo, hi) of about as many nodes each (None: unbounded)."""
+# Parts of the daily scan's window (bot.services.scan.run._window): the first is read before anything
+# else can start, the others while it is written and composed.
+WINDOW_PARTS = 4
+
+
+def _parts(run: ScanRun, branch_ids: Sequence[int] | None, n: int) -> list[tuple[int | None, int | None]]:
+    """The organizations in up to `n` ranges of ids [lo, hi) of about as many nodes each (None: unbounded)."""
     ids = sorted(run.contacts.parent if branch_ids is None else branch_ids)
-    if len(ids) < 2:
-        return [(None, None)]
-    mid = ids[len(ids) // 2]
-    return [(None, mid), (mid, None)]
+    n = max(1, min(n, len(ids)))
+    cuts = [ids[len(ids) * k // n] for k in range(1, n)]
+    return list(zip([None, *cuts], [*cuts, None]))
 
 
 async def _window(run: ScanRun, conf: ReminderSettings, today: date, branch_ids: Sequence[int] | None,
                   cuts: list[scan_repo.Cut], window: Window) -> None:
-    """A later run: its window, in one transaction, read in two halves of the branches. The second half
-    is read on the reader connection while the first is written, and its messages composed as soon as
-    it is read (after the first half's): the read starts inside this transaction, which holds the
-    write lock (nothing else commits), and the halves are disjoint (what the first half writes is not
-    what the second reads). A dry run, or one with a sink, reads both in its transaction."""
-    ranges = _halves(run, branch_ids)
-    beside = run.shared_tx is None and run.sink is None
-    started: list[_Composing] = []
-
-    def composing(rows: list[Any], after: asyncio.Future[None] | None) -> list[tuple[scan_repo.Crossings, _Composing]]:
-        parts = []
-        for part in _whole_branches(rows, run.chunk):
-            crossed = scan_repo.crossings_of(part, ContactLevel.LOST.code)
-            c = _start_composing(run, conf, today, crossed, after)
-            started.append(c)
-            after = c.done or after
-            parts.append((crossed, c))
-        return parts
-
-    async def read_and_compose(after: asyncio.Future[None] | None) -> list[tuple[scan_repo.Crossings, _Composing]]:
-        return composing(await scan_repo.window_rows(run.db, cuts, branch_ids, window, ranges[1]), after)
-
-    ahead: asyncio.Future[list[tuple[scan_repo.Crossings, _Composing]]] | None = None
+    """A later run: its window, in one transaction, read in parts of the branches. The first part is read
+    in the transaction; the others on the reader connection, one after another, while the parts before
+    are written: the reads start inside this transaction, which holds the write lock (nothing else
+    commits), and the parts are disjoint (what one part writes is not what another reads). A dry run, or
+    one with a sink, reads every part in its transaction."""
+    ranges = _parts(run, branch_ids, WINDOW_PARTS)
     async with run.tx(foreign_keys=False) as tx:        # its cases name members it read in it
-        try:
-            for i, branches in enumerate(ranges):
-                if ahead is not None:
-                    parts, ahead = await ahead, None
-                else:
-                    rows = await scan_repo.window_rows(tx, cuts, branch_ids, window, branches)
-                    if not beside:
-                        for part in _whole_branches(rows, run.chunk):
-                            await _flag(run, tx, conf, today, scan_repo.crossings_of(part, ContactLevel.LOST.code))
-                        continue
-                    parts = composing(rows, None)
-                if i + 1 < len(ranges) and beside:
-                    last = next((c.done for _crossed, c in reversed(parts) if c.done is not None), None)
-                    ahead = asyncio.ensure_future(read_and_compose(last))
-                for j, (crossed, c) in enumerate(parts):
-                    # Only the transaction's last part leaves its reminders for the COMMIT: an earlier part's
-                    # go now, beside the composing of the next.
-                    final = i + 1 == len(ranges) and j + 1 == len(parts)
-                    await _flag_composing_beside(run, tx, conf, today, crossed, c, last_writes=final)
-        finally:
-            if ahead is not None:
-                await settle(ahead)
-            for c in started:
-                await c.settle()
+        if run.shared_tx is not None or run.sink is not None:
+            for branches in ranges:
+                rows = await scan_repo.window_rows(tx, cuts, branch_ids, window, branches)
+                for part in _whole_branches(rows, run.chunk):
+                    await _flag(run, tx, conf, today, scan_repo.crossings_of(part, ContactLevel.LOST.code))
+            return
+        await _window_beside(run, tx, conf, today, branch_ids, cuts, window, ranges)
+
+
+async def _window_beside(run: ScanRun, tx: Any, conf: ReminderSettings, today: date,
+                         branch_ids: Sequence[int] | None, cuts: list[scan_repo.Cut], window: Window,
+                         ranges: list[tuple[int | None, int | None]]) -> None:
+    """_window's parts as a pipeline over three threads: the reader reads the next part, the worker thread
+    composes the messages of the parts read (one part after another), and the writer raises each
+    part's levels as soon as it is read and writes each part's reminders as soon as they are composed
+    (the last part's in the COMMIT's hop). In a day's window composing takes longest: the writer never
+    waits for one part's messages before the next part's levels, nor for the last levels before the
+    first reminders."""
+    first = await scan_repo.window_rows(tx, cuts, branch_ids, window, ranges[0])
+    reads = [asyncio.ensure_future(scan_repo.window_rows(run.db, cuts, branch_ids, window, branches))
+             for branches in ranges[1:]]          # queued on the reader's one thread: one after another
+    composed = _Composed()
+    writing = asyncio.ensure_future(_reminders_as_composed(run, tx, composed))
+    try:
+        after: asyncio.Future[None] | None = None
+        for k in range(len(ranges)):
+            rows = first if k == 0 else await reads[k - 1]
+            for part in _whole_branches(rows, run.chunk):
+                if writing.done():
+                    break                   # its error is raised below
+                crossed = scan_repo.crossings_of(part, ContactLevel.LOST.code)
+                c = _start_composing(run, conf, today, crossed, after)
+                after = c.done or after
+                composed.add(crossed, c)
+                await _level_writes(run, tx, crossed, today)
+        composed.finish()
+        await writing
+    finally:
+        composed.finish(stop=True)
+        await settle(writing)
+        for task in reads:
+            await settle(task)
+        for _crossed, c in composed.started:
+            await c.settle()
+
+
+class _Composed:
+    """The parts whose messages are being composed, in order, for the task that writes their reminders."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[scan_repo.Crossings, _Composing]] = []
+        self.waiting: deque[tuple[scan_repo.Crossings, _Composing]] = deque()
+        self.finished = False       # no part will be added
+        self.stopped = False        # an error: write nothing more
+        self.wake = asyncio.Event()
+
+    def add(self, crossed: scan_repo.Crossings, c: _Composing) -> None:
+        self.started.append((crossed, c))
+        self.waiting.append((crossed, c))
+        self.wake.set()
+
+    def finish(self, stop: bool = False) -> None:
+        self.finished = True
+        self.stopped = self.stopped or stop
+        self.wake.set()
+
+    async def next(self) -> tuple[scan_repo.Crossings, _Composing] | None:
+        while not self.waiting and not self.finished:
+            self.wake.clear()
+            await self.wake.wait()
+        return None if self.stopped or not self.waiting else self.waiting.popleft()
+
+
+async def _reminders_as_composed(run: ScanRun, tx: Any, composed: _Composed) -> None:
+    while (item := await composed.next()) is not None:
+        crossed, c = item
+        for task in (c.lost, c.out_of_control):
+            if task is not None:
+                await task
+        if composed.stopped:
+            return
+        # The last part's go with the COMMIT (known to be last once every part is added).
+        await _reminders(run, tx, crossed, c, last_writes=composed.finished and not composed.waiting)
 
 
 @dataclass
@@ -337,31 +384,35 @@ def _start_composing(run: ScanRun, conf: ReminderSettings, today: date, crossed:
 
 
 async def _flag_composing_beside(run: ScanRun, tx: Any, conf: ReminderSettings, today: date,
-                                 crossed: scan_repo.Crossings, composing: _Composing | None = None,
-                                 last_writes: bool = True) -> None:
-    """_flag's writes while a worker thread composes and renders the chunk's messages, 失联 then 失控
-    (`composing`: started already, see _window).
+                                 crossed: scan_repo.Crossings) -> None:
+    """_flag's writes while a worker thread composes and renders the chunk's messages, 失联 then 失控.
 
     Every write here is a few statements SQLite runs without Python's GIL (set-based levels and cases,
     multi-row outbox INSERTs), so the thread composes the 失控 lists while the 失联 ones are queued.
-    Everything finishes inside the chunk's transaction; an error in either rolls the whole chunk back. The
-    outbox rows are the transaction's last writes (`last_writes`): they go in the COMMIT's hop
-    (ScanRun.finish_at_commit), except in a dry run, which is never committed."""
-    c = composing or _start_composing(run, conf, today, crossed)
+    Everything finishes inside the chunk's transaction; an error in either rolls the whole chunk back."""
+    c = _start_composing(run, conf, today, crossed)
     try:
         await _level_writes(run, tx, crossed, today)
-        for kind, task, rows in (("lost", c.lost, crossed.lost), ("out_of_control", c.out_of_control,
-                                                                   crossed.out_of_control)):
-            if task is None:
-                continue
-            await task
-            run.count(kind, len(rows))
-            if last_writes and run.shared_tx is None:
-                run.finish_at_commit(tx, c.batches[kind])
-            else:
-                await run.finish(tx, c.batches[kind], [])
+        await _reminders(run, tx, crossed, c)
     finally:
         await c.settle()
+
+
+async def _reminders(run: ScanRun, tx: Any, crossed: scan_repo.Crossings, c: _Composing,
+                     last_writes: bool = True) -> None:
+    """A chunk's reminders into the outbox once composed, 失联 then 失控. When they are the transaction's
+    last writes (`last_writes`) they go in the COMMIT's hop (ScanRun.finish_at_commit), except in a dry
+    run, which is never committed."""
+    for kind, task, rows in (("lost", c.lost, crossed.lost), ("out_of_control", c.out_of_control,
+                                                               crossed.out_of_control)):
+        if task is None:
+            continue
+        await task
+        run.count(kind, len(rows))
+        if last_writes and run.shared_tx is None:
+            run.finish_at_commit(tx, c.batches[kind])
+        else:
+            await run.finish(tx, c.batches[kind], [])
 
 
 async def _level_writes(run: ScanRun, tx: Any, crossed: scan_repo.Crossings, today: date) -> str:
