@@ -120,6 +120,24 @@ async def test_decided_cases_stay_indexed_by_decision_date_and_new_cases_are_not
     assert sql.endswith("WHERE decided_on IS NOT NULL")
 
 
+async def test_the_removal_check_reads_only_the_suspended_cases_and_new_cases_are_not_indexed(db):
+    """Migration 0015: the daily removal check (scan_repo.suspended_cases) finds the cases under 停止党籍
+    by an index holding only them, not by reading every case; a case the scan opens is not in it."""
+    sql = (await db.fetchone("SELECT sql FROM sqlite_master WHERE name = 'cases_suspended'"))[0]
+    assert sql.endswith("WHERE suspended_since IS NOT NULL AND regained_on IS NULL")
+    captured = []
+
+    class Plan:
+        async def fetchall(self, query, params=()):
+            captured.append(await db.fetchall("EXPLAIN QUERY PLAN " + query, params))
+            return []
+
+    await scan_repo.suspended_cases(Plan(), None)
+    [plan] = captured
+    assert any("cases_suspended" in r[3] for r in plan), [tuple(r) for r in plan]
+    assert not any(r[3] == "SCAN c" for r in plan), [tuple(r) for r in plan]      # not the whole table
+
+
 async def test_officer_is_asked_in_english_and_secretary_not(world):
     flow = await world.add_member("赵XX", date(2026, 10, 10), flow_officer=world.officer)
     await run_scan(world.services)
