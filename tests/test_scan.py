@@ -497,3 +497,29 @@ async def test_the_cyclic_collector_is_paused_from_the_scans_first_read_to_its_e
     await world.add_member("赵XX", date(2026, 3, 1))
     assert (await run_scan(world.services)).counts == {"lost": 1}
     assert seen == [False, False] and gc.isenabled()
+
+
+async def test_a_scans_runs_and_window_states_are_written_one_row_per_node_in_one_statement_each(db):
+    """scan_repo.runs_statement / states_statement: every node's row from one JSON value (a scan covers
+    thousands of nodes); a group's state is stored as its JSON text, the same text for each node in it,
+    and a later run overwrites both."""
+    first, later = datetime(2026, 11, 23, 1, tzinfo=ZoneInfo("UTC")), datetime(2026, 11, 24, 1, tzinfo=ZoneInfo("UTC"))
+    states = [(["1", "2"], {"2": ["2026-05-24", "i2"], "1": ["2026-10-24", "i1"]}), (["3"], {"1": ["2026-10-20", "j"]})]
+    async with db.write("test") as tx:
+        await tx.execute_all([scan_repo.runs_statement("scan", ["1", "2", "3"], first),
+                              scan_repo.states_statement("scan_window", states, first)])
+    async with db.write("test") as tx:
+        await tx.execute_all([scan_repo.runs_statement("scan", ["2"], later),
+                              scan_repo.states_statement("scan_window", [(["2"], {"1": ["x", "y"]})], later)])
+    rows = [tuple(r) for r in await db.fetchall("SELECT job, scope, last_run, state FROM job_runs"
+                                                " WHERE job IN ('scan', 'scan_window') ORDER BY job, scope")]
+    t1, t2 = "2026-11-23T01:00:00.000000+00:00", "2026-11-24T01:00:00.000000+00:00"
+    assert rows == [
+        ("scan", "1", t1, None), ("scan", "2", t2, None), ("scan", "3", t1, None),
+        ("scan_window", "1", t1, '{"1": ["2026-10-24", "i1"], "2": ["2026-05-24", "i2"]}'),
+        ("scan_window", "2", t2, '{"1": ["x", "y"]}'),
+        ("scan_window", "3", t1, '{"1": ["2026-10-20", "j"]}'),
+    ]
+    assert await scan_repo.window_states(db, "scan_window") == {
+        "1": (t1, '{"1": ["2026-10-24", "i1"], "2": ["2026-05-24", "i2"]}'), "2": (t2, '{"1": ["x", "y"]}'),
+        "3": (t1, '{"1": ["2026-10-20", "j"]}')}

@@ -292,15 +292,17 @@ async def window_states(db: Database | Tx, job: str) -> dict[str, tuple[str, str
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
+def states_statement(job: str, states: Iterable[tuple[Sequence[str], dict[str, Any]]], at: datetime) -> tuple[str, tuple]:
+    """The statement writing one state for each group of scopes (its JSON built once per group, not
+    once per node), every node in one statement: [[scopes, state], …] as one JSON value."""
+    groups = json.dumps([[list(scopes), json.dumps(state, sort_keys=True)] for scopes, state in states])
+    return ("INSERT INTO job_runs (job, scope, last_run, state) SELECT ?1, s.value, ?2, json_extract(g.value, '$[1]')"
+            " FROM json_each(?3) g, json_each(g.value, '$[0]') s WHERE true ON CONFLICT(job, scope)"
+            " DO UPDATE SET last_run = excluded.last_run, state = excluded.state", (job, utc_iso(at), groups))
+
+
 async def record_states(tx: Tx, job: str, states: Iterable[tuple[Sequence[str], dict[str, Any]]], at: datetime) -> None:
-    """One state for each group of scopes (written as JSON once per group, not once per node)."""
-    when, rows = utc_iso(at), []
-    for scopes, state in states:
-        text = json.dumps(state, sort_keys=True)
-        rows.extend((job, scope, when, text) for scope in scopes)
-    await tx.executemany(
-        "INSERT INTO job_runs (job, scope, last_run, state) VALUES (?, ?, ?, ?) ON CONFLICT(job, scope)"
-        " DO UPDATE SET last_run = excluded.last_run, state = excluded.state", rows)
+    await tx.execute_all([states_statement(job, states, at)])
 
 
 async def transfers_due(tx: Tx, cut: date, branch_ids: Sequence[int] | None, limit: int) -> list[Any]:
@@ -422,8 +424,13 @@ async def last_runs(db: Database | Tx, job: str) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
+def runs_statement(job: str, scopes: Iterable[str], at: datetime) -> tuple[str, tuple]:
+    """The statement recording a run of `job` for every scope, in one statement (a scan covers a few
+    thousand nodes: one row each, stepped by SQLite, not by Python)."""
+    return ("INSERT INTO job_runs (job, scope, last_run) SELECT ?1, value, ?2 FROM json_each(?3) WHERE true"
+            " ON CONFLICT(job, scope) DO UPDATE SET last_run = excluded.last_run",
+            (job, utc_iso(at), json.dumps(list(scopes))))
+
+
 async def record_runs(tx: Tx, job: str, scopes: Iterable[str], at: datetime) -> None:
-    await tx.executemany(
-        "INSERT INTO job_runs (job, scope, last_run) VALUES (?, ?, ?)"
-        " ON CONFLICT(job, scope) DO UPDATE SET last_run = excluded.last_run",
-        [(job, s, utc_iso(at)) for s in scopes])
+    await tx.execute_all([runs_statement(job, scopes, at)])

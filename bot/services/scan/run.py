@@ -617,9 +617,9 @@ async def _run_scan(services: Services, actor: Actor, org_ids: Sequence[int] | N
             new_states.append(([str(o) for o in ids], window_state(level_cuts(now.astimezone(conf.tz).date(), conf))))
         if record_job and not dry_run and scope:
             async with db.write(actor.label) as tx:
-                await scan_repo.record_runs(tx, SCAN_JOB, [str(o) for o in scope], now)
                 # The next run's window starts where this one stopped (only once all of it is written).
-                await scan_repo.record_states(tx, WINDOW_JOB, new_states, now)
+                await tx.execute_all([scan_repo.runs_statement(SCAN_JOB, [str(o) for o in scope], now),
+                                      scan_repo.states_statement(WINDOW_JOB, new_states, now)])
 
     if dry_run:
         try:
