@@ -312,6 +312,16 @@ async def test_an_error_composing_beside_the_writes_rolls_the_chunk_back(tmp_pat
         await db.close()
 
 
+async def _four_nodes_scanned(db, clock) -> None:
+    """The committee, 创意园 and 老街 (under the committee), and a fourth node, so that the daily window's
+    parts are one node each; then the first scan, its counts as worked out by hand."""
+    await _register(db, clock)
+    async with db.write("test") as tx:
+        await org_repo.add(tx, Organization(name="东街社区党支部", level=OrgLevel.BRANCH,
+                                            category=OrgCategory.COMMUNITY))
+    assert (await run_scan(Services(db, clock))).counts == {"lost": 10, "out_of_control": 12}
+
+
 async def test_an_error_composing_a_later_part_of_a_window_rolls_the_whole_window_back(
         tmp_path, clock, monkeypatch):
     """The daily scan reads its window in parts and composes each part's messages as soon as it is read,
@@ -322,11 +332,7 @@ async def test_an_error_composing_a_later_part_of_a_window_rolls_the_whole_windo
     db = Database(tmp_path / "w.db", AUDIT_KEY, clock)
     await db.open()
     try:
-        await _register(db, clock)              # the committee, 创意园 and 老街 (under the committee)
-        async with db.write("test") as tx:      # a fourth node: the window's parts are one node each
-            await org_repo.add(tx, Organization(name="东街社区党支部", level=OrgLevel.BRANCH,
-                                                category=OrgCategory.COMMUNITY))
-        assert (await run_scan(Services(db, clock))).counts == {"lost": 10, "out_of_control": 12}
+        await _four_nodes_scanned(db, clock)
         before = await _outcome(db)
         # 27 days on, the members last reached 5 and 10 days before the first scan cross one month, in
         # two parts (创意园 in one, 老街 in another).
@@ -362,11 +368,7 @@ async def test_an_error_writing_a_parts_reminders_rolls_the_whole_window_back(tm
     db = Database(tmp_path / "w.db", AUDIT_KEY, clock)
     await db.open()
     try:
-        await _register(db, clock)
-        async with db.write("test") as tx:
-            await org_repo.add(tx, Organization(name="东街社区党支部", level=OrgLevel.BRANCH,
-                                                category=OrgCategory.COMMUNITY))
-        assert (await run_scan(Services(db, clock))).counts == {"lost": 10, "out_of_control": 12}
+        await _four_nodes_scanned(db, clock)
         before = await _outcome(db)
         clock.advance(days=27)
         real = outbox_mod._enqueue_in_thread
