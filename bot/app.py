@@ -2,8 +2,8 @@
 
 - `build_application(...)` wires the token and Bot API URLs, Defaults (branch timezone, HTML parse
   mode, no link previews), our SQLite persistence, PTB's AIORateLimiter, an update processor that
-  keeps one user's updates in order while different users run concurrently, HTTP/1.1 with
-  timeouts, the error handler and every handler module (`bot.handlers.register_all`).
+  keeps one user's updates in order while different users run concurrently, aiohttp with
+  timeouts (bot.telegram_http), the error handler and every handler module (`bot.handlers.register_all`).
 - Services, Settings and the Clock live on `app_state(app)` (a plain attribute of the
   Application, never in bot_data, which is persisted).
 - `startup(app)` / `shutdown(app)` are the post_init / post_stop hooks (commands menu,
@@ -42,9 +42,10 @@ __all__ = ["AppState", "app_state", "build_application", "configure_logging", "s
 
 log = logging.getLogger("bot.app")
 
-# Loggers that must never log below WARNING: httpx logs the token-bearing URL at INFO,
-# PTB logs whole updates (names, phone numbers, texts) at DEBUG.
-QUIET_LOGGERS = ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite")
+# Loggers that must never log below WARNING: httpx logs the token-bearing URL at INFO (PTB's own
+# HTTPXRequest, still installed), aiohttp's access log the request line with it, PTB whole updates
+# (names, phone numbers, texts) at DEBUG.
+QUIET_LOGGERS = ("httpx", "httpcore", "aiohttp", "telegram", "apscheduler", "aiosqlite")
 
 TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
 
@@ -253,15 +254,14 @@ def build_application(settings: Settings, db: Database, clock: Clock, *, token: 
         .persistence(persistence)
         # 8 updates in flight (Little's law): Telegram takes ~30 messages/s from a bot and a round
         # trip to it takes ~0.25 s, so 30 x 0.25 ≈ 8 in flight already reach Telegram's limit; more
-        # would only queue, and every open connection costs httpcore a check per request
-        # (bench/updates_bench.py). A slower link can raise it: BRANCHBOT_CONCURRENT_UPDATES. While
-        # updates are quick they run one at a time (bot.update_gate: BRANCHBOT_UPDATE_PATIENCE).
+        # would only queue (bench/updates_bench.py). A slower link can raise it: BRANCHBOT_CONCURRENT_UPDATES.
+        # While updates are quick they run one at a time (bot.update_gate: BRANCHBOT_UPDATE_PATIENCE).
         .concurrent_updates(PerUserOrderedProcessor(in_flight, ReplayGuard(db), clock, settings.update_patience))
         # the updates in flight plus the outbox sender and the scheduler's own calls
         .request(RetryingRequest(connection_pool_size=in_flight + 8, connect_timeout=10.0, read_timeout=15.0,
-                                 write_timeout=30.0, pool_timeout=10.0, http_version="1.1", policy=retry_policy))
+                                 write_timeout=30.0, pool_timeout=10.0, policy=retry_policy))
         .get_updates_request(RetryingRequest(connection_pool_size=1, connect_timeout=10.0, read_timeout=15.0,
-                                             pool_timeout=10.0, http_version="1.1", policy=retry_policy))
+                                             pool_timeout=10.0, policy=retry_policy))
         .post_init(startup)
         .post_stop(shutdown)
     )

@@ -1,219 +1,126 @@
-"""The HTTP client under PTB's Bot, without the work a Bot API client does not need (issue 13).
+"""The HTTP client under PTB's Bot: aiohttp, through PTB's own interface for it (`BaseRequest`).
 
-PTB's HTTPXRequest is httpx with its defaults. Profiled in bench/updates_bench.py, three of those defaults
-cost the bot more than a tenth of its CPU per update, none of it the bot's own work:
+PTB's default, HTTPXRequest, is httpx over httpcore and anyio, written in Python end to end: request and
+response models, a cookie jar, a connection pool that checks every idle connection before each request,
+an HTTP/1.1 state machine (h11), cancel scopes around every read and write. Profiled in
+bench/updates_bench.py that was more than half of the bot's CPU per update, none of it the bot's own work
+(three sessions trimmed it, issue 13, and it was still ~1.2 ms of the bot's ~3.4 ms per update).
+aiohttp's client parses HTTP in C, keeps its pool on the event loop's own connection state, and is what
+the emulator already runs on; PTB documents `BaseRequest` as the place to plug in another HTTP library.
+Measured with the same bot, the same calls, the same emulator: main-thread CPU per update 3.43 → 2.16 ms.
 
-- Form bodies. PTB posts every call as application/x-www-form-urlencoded: each parameter JSON-encoded, then
-  percent-encoded byte by byte (a Chinese reply of 300 characters is 900 `%XX`), and decoded again on the
-  other side. The Bot API takes application/json just as well (its documentation lists it beside the form
-  encodings, for every call without a file), so a call without files goes as one UTF-8 JSON document.
-  Calls with files stay multipart, as PTB builds them.
-- The cookie jar. httpx looks for Set-Cookie on every response, building urllib request and response
-  wrappers to ask http.cookiejar; the Bot API sets no cookies, and a bot has no use for any.
-- The idle-connection check. Before every request the connection pool asks each idle connection whether
-  the server closed it ("is the socket readable?"). Through anyio that question builds a dict of all the
-  socket's attributes, with a getpeername() system call, for each idle connection, twice per request;
-  with 8 updates in flight that was 9% of the bot's CPU. `_LeanStream` answers it with one poll() on the
-  socket, as httpcore itself would (`httpcore._utils.is_socket_readable`). Everything else (connect, TLS,
-  reads, writes, timeouts) is httpcore's and anyio's own. The pool's own bookkeeping was quadratic in the
-  connections (`_LeanPool`).
+What a call sends:
+- A call without files goes as one UTF-8 JSON document (the Bot API takes application/json for every
+  call, its documentation says); a call with files goes multipart/form-data, each other parameter
+  JSON-encoded as PTB encodes it.
+- No cookies are kept (the Bot API sets none; a bot has no use for any).
 
-What a call does and what it raises is unchanged: the same timeouts, the same TimedOut / NetworkError
-translation as PTB's (bot.telegram_retry relies on the httpx exception kept as `__cause__`).
+What a call raises is what PTB's HTTPXRequest raises, with aiohttp's exception as `__cause__` (the retry
+layer, bot.telegram_retry, decides on it):
+- no connection within the pool + connect timeouts, or a refused or unresolvable connection: the request
+  never left this machine (`NOT_SENT_ERRORS`) → TimedOut / NetworkError;
+- no answer within the read timeout → TimedOut (Telegram may have carried the call out);
+- any other transport failure → NetworkError.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-import select
-import socket
-import ssl
-import typing
 from typing import Any
 
-import httpcore
-import httpx
+import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request import BaseRequest, RequestData
 
-JSON_HEADERS = {"Content-Type": "application/json"}
-
-
-def _readable(sock: socket.socket | None) -> bool:
-    """Whether reading the socket would not block: on an idle keep-alive connection, the server closed it.
-    A socket already closed (no descriptor) counts as readable, as in httpcore."""
-    fd = sock.fileno() if sock is not None else -1
-    if fd < 0:
-        return True
-    poller = select.poll()
-    poller.register(fd, select.POLLIN)
-    return bool(poller.poll(0))
+JSON_TYPE = "application/json"
+# The request never left this machine: nothing at Telegram can have happened (bot.telegram_retry).
+NOT_SENT_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+NOT_SENT_MESSAGE = ("No connection to Telegram within the pool and connect timeouts: the request was *not* sent. "
+                    "Consider adjusting the connection pool size or the pool timeout.")
 
 
-class _LeanStream(httpcore.AsyncNetworkStream):
-    """httpcore's stream with the idle check asked of the socket directly (see the module docstring)."""
+class AiohttpRequest(BaseRequest):
+    """PTB's BaseRequest over one aiohttp ClientSession (opened by `initialize`, closed by `shutdown`).
 
-    def __init__(self, inner: httpcore.AsyncNetworkStream):
-        self._inner = inner
-        self._socket: socket.socket | None = inner.get_extra_info("socket")
+    The timeouts mean what they mean for HTTPXRequest: `connect_timeout` to open a connection,
+    `pool_timeout` to wait for a free one of the `connection_pool_size`, `read_timeout` for the answer,
+    `write_timeout` (files: `media_write_timeout`) to send the request. aiohttp has no write timeout of its
+    own; the write is bounded with the read in the call's total (write + read)."""
 
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, timeout)
+    def __init__(self, connection_pool_size: int = 1, read_timeout: float | None = 5.0,
+                 write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
+                 pool_timeout: float | None = 1.0, media_write_timeout: float | None = 20.0):
+        self._pool_size = connection_pool_size
+        self._timeouts = {"read": read_timeout, "write": write_timeout, "connect": connect_timeout,
+                          "pool": pool_timeout, "media_write": media_write_timeout}
+        self._session: aiohttp.ClientSession | None = None
 
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
+    @property
+    def read_timeout(self) -> float | None:
+        return self._timeouts["read"]
 
-    async def aclose(self) -> None:
-        await self._inner.aclose()
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                headers={"User-Agent": self.USER_AGENT})
 
-    async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
-        return _LeanStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
 
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":
-            return _readable(self._socket)
-        return self._inner.get_extra_info(info)
+    @property
+    def open_connections(self) -> int:
+        """Connections open now, idle or in use (tests)."""
+        connector = self._session.connector if self._session is not None else None
+        if connector is None:
+            return 0
+        return sum(len(c) for c in connector._conns.values()) + len(connector._acquired)  # noqa: SLF001
 
+    def _timeout(self, files: bool, read: Any, write: Any, connect: Any, pool: Any) -> aiohttp.ClientTimeout:
+        def given(value: Any, name: str) -> float | None:
+            return self._timeouts[name] if isinstance(value, DefaultValue) else value
 
-class _LeanBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's anyio backend, its streams wrapped in _LeanStream."""
+        read, connect, pool = given(read, "read"), given(connect, "connect"), given(pool, "pool")
+        write = given(write, "media_write" if files else "write")
+        # aiohttp's `connect` covers waiting for a pooled connection and opening a new one
+        wait = None if connect is None and pool is None else (connect or 0.0) + (pool or 0.0)
+        total = None if read is None or write is None else read + write
+        return aiohttp.ClientTimeout(total=total, connect=wait, sock_connect=connect, sock_read=read)
 
-    def __init__(self) -> None:
-        self._inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None,
-                          socket_options: typing.Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
-        return _LeanStream(await self._inner.connect_tcp(host, port, timeout, local_address, socket_options))
-
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: typing.Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
-        return _LeanStream(await self._inner.connect_unix_socket(path, timeout, socket_options))
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-class _LeanPool(httpcore.AsyncConnectionPool):
-    """httpcore's pool with its bookkeeping in one pass over the connections.
-
-    `_assign_requests_to_connections` runs at least twice per request (a request queued, a response closed).
-    httpcore 1.0 builds, for each idle connection, a list of every connection just to count them, and
-    two more lists per queued request: O(n²) calls with n connections, ~55 calls per run with the 8 of 8
-    updates in flight. This is the same method with the same decisions in the same order (close the closed,
-    the expired and the idle ones beyond max_keepalive_connections; give each queued request the first
-    available connection, else a new one, else replace the first idle one), counting once.
-    Used only with the httpcore it was written against (`LEAN_POOL`); any other version gets httpcore's own.
-    """
-
-    def _assign_requests_to_connections(self) -> list[Any]:
-        closing = []
-        count = len(self._connections)
-        for connection in list(self._connections):
-            if connection.is_closed():
-                self._connections.remove(connection)
-                count -= 1
-            elif connection.has_expired() or (connection.is_idle() and count > self._max_keepalive_connections):
-                self._connections.remove(connection)
-                count -= 1
-                closing.append(connection)
-        for pool_request in [request for request in self._requests if request.is_queued()]:
-            origin = pool_request.request.url.origin
-            reuse = next((c for c in self._connections if c.can_handle_request(origin) and c.is_available()), None)
-            if reuse is not None:
-                pool_request.assign_to_connection(reuse)
-                continue
-            if len(self._connections) >= self._max_connections:
-                idle = next((c for c in self._connections if c.is_idle()), None)
-                if idle is None:
-                    continue            # stays queued until a connection is released
-                self._connections.remove(idle)
-                closing.append(idle)
-            connection = self.create_connection(origin)
-            self._connections.append(connection)
-            pool_request.assign_to_connection(connection)
-        return closing
-
-
-LEAN_POOL = httpcore.__version__.startswith("1.0.")
-
-
-class _LeanTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport (request mapping, exception mapping) over a pool that uses _LeanBackend."""
-
-    def __init__(self, limits: httpx.Limits, http1: bool, http2: bool):
-        # Not super().__init__: it would build a pool (and an SSL context) only to be replaced.
-        pool = _LeanPool if LEAN_POOL else httpcore.AsyncConnectionPool
-        self._pool = pool(
-            ssl_context=httpx.create_ssl_context(), max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
-            http1=http1, http2=http2, network_backend=_LeanBackend())
-
-
-class _NoCookies(httpx.Cookies):
-    """A cookie jar that never holds anything, and does not look for cookies to hold."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
-
-    def set_cookie_header(self, request: httpx.Request) -> None:
-        return None
-
-
-class _CookielessClient(httpx.AsyncClient):
-    """httpx's client whose cookie jar is a _NoCookies of its own."""
-
-    def __init__(self, **kwargs: Any):
-        self._no_cookies = _NoCookies()
-        super().__init__(**kwargs)
-
-    @property  # type: ignore[override]
-    def cookies(self) -> httpx.Cookies:
-        return self._no_cookies
-
-    @cookies.setter
-    def cookies(self, value: Any) -> None:
-        return None   # nothing to keep
-
-
-class LeanHTTPXRequest(HTTPXRequest):
-    """PTB's HTTPXRequest posting JSON, without a cookie jar, with the cheap idle-connection check."""
-
-    def _build_client(self) -> httpx.AsyncClient:
-        kwargs = dict(self._client_kwargs)
-        if kwargs.get("transport") is None and kwargs.get("proxy") is None:
-            # (socket options or a proxy keep PTB's own transport: neither is used by this bot)
-            kwargs["transport"] = _LeanTransport(kwargs["limits"], bool(kwargs.get("http1", True)),
-                                                 bool(kwargs.get("http2", False)))
-        return _CookielessClient(**kwargs)
+    @staticmethod
+    def _body(request_data: RequestData | None) -> tuple[Any, dict[str, str]]:
+        if request_data is None:
+            return None, {}
+        files = request_data.multipart_data
+        if not files:
+            return (json.dumps(request_data.parameters, ensure_ascii=False, separators=(",", ":")).encode(),
+                    {"Content-Type": JSON_TYPE})
+        form = aiohttp.FormData(quote_fields=False)
+        for name, value in request_data.json_parameters.items():
+            form.add_field(name, value)
+        for name, (filename, content, mimetype) in files.items():
+            form.add_field(name, content, filename=filename, content_type=mimetype)
+        return form, {}
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout: Any = BaseRequest.DEFAULT_NONE, write_timeout: Any = BaseRequest.DEFAULT_NONE,
                          connect_timeout: Any = BaseRequest.DEFAULT_NONE,
                          pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
-        if request_data is None or request_data.multipart_data:
-            return await super().do_request(url, method, request_data, read_timeout, write_timeout,
-                                            connect_timeout, pool_timeout)
-        if self._client.is_closed:
-            raise RuntimeError("This HTTPXRequest is not initialized!")
-        defaults = self._client.timeout
-        timeout = httpx.Timeout(
-            connect=defaults.connect if isinstance(connect_timeout, DefaultValue) else connect_timeout,
-            read=defaults.read if isinstance(read_timeout, DefaultValue) else read_timeout,
-            write=defaults.write if isinstance(write_timeout, DefaultValue) else write_timeout,
-            pool=defaults.pool if isinstance(pool_timeout, DefaultValue) else pool_timeout)
-        body = json.dumps(request_data.parameters, ensure_ascii=False, separators=(",", ":")).encode()
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        body, headers = self._body(request_data)
+        timeout = self._timeout(not isinstance(body, (bytes, type(None))), read_timeout, write_timeout,
+                                connect_timeout, pool_timeout)
         try:
-            res = await self._client.request(method=method, url=url, timeout=timeout, content=body,
-                                             headers={"User-Agent": self.USER_AGENT, **JSON_HEADERS})
-        except httpx.TimeoutException as err:   # PTB's translation (HTTPXRequest.do_request), word for word
-            if isinstance(err, httpx.PoolTimeout):
-                raise TimedOut(message=(
-                    "Pool timeout: All connections in the connection pool are occupied. Request was *not* sent "
-                    "to Telegram. Consider adjusting the connection pool size or the pool timeout.")) from err
+            async with self._session.request(method, url, data=body, headers=headers, timeout=timeout) as response:
+                return response.status, await response.read()
+        except aiohttp.ConnectionTimeoutError as err:
+            raise TimedOut(message=NOT_SENT_MESSAGE) from err
+        except asyncio.TimeoutError as err:           # aiohttp's read timeout is one too
             raise TimedOut from err
-        except httpx.HTTPError as err:
-            raise NetworkError(f"httpx.{err.__class__.__name__}: {err}") from err
-        return res.status_code, res.content
+        except aiohttp.ClientError as err:
+            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err

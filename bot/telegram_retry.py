@@ -36,11 +36,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-import httpx
 from telegram.error import (BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter,
                             TelegramError, TimedOut)
 
-from bot.telegram_http import LeanHTTPXRequest
+from bot.telegram_http import NOT_SENT_ERRORS, AiohttpRequest
 
 log = logging.getLogger("bot.telegram_retry")
 
@@ -53,7 +52,6 @@ IDEMPOTENT = frozenset(m.lower() for m in (
 ))
 NOT_PROCESSED_STATUS = frozenset({502, 503})      # the proxy could not reach the Bot API server
 MAYBE_PROCESSED_STATUS = frozenset({500, 504})    # the server got it and may have done it
-NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 # What classify() says about a failure.
 PERMANENT = "permanent"        # 400, 401/404 (token), chat migrated, 409: repeating cannot help
@@ -132,8 +130,8 @@ def retryable_status(method: str, status: int) -> bool:
     return status in MAYBE_PROCESSED_STATUS and method.lower() in IDEMPOTENT
 
 
-class RetryingRequest(LeanHTTPXRequest):
-    """PTB's HTTPXRequest (lean: bot.telegram_http) with bounded, safe retries of failed Bot API calls (see the
+class RetryingRequest(AiohttpRequest):
+    """The Bot's HTTP layer (bot.telegram_http) with bounded, safe retries of failed Bot API calls (see the
     module docstring)."""
 
     def __init__(self, *args: Any, policy: RetryPolicy = DEFAULT_POLICY,

@@ -1,72 +1,157 @@
-"""The HTTP client under the Bot (bot.telegram_http): JSON bodies, no cookie jar, the idle-connection check."""
+"""The HTTP client under the Bot (bot.telegram_http): JSON bodies, files multipart, no cookie jar, a bounded
+pool, and failures raised as PTB raises them. A real HTTP server records what arrives."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
-import httpx
+import pytest
+from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import NetworkError, TimedOut
 
 from bot.emulator import Emulator
-from bot.telegram_http import LeanHTTPXRequest, _LeanPool, _readable
+from bot.telegram_http import NOT_SENT_ERRORS, AiohttpRequest
 from bot.telegram_retry import RetryingRequest
 
 TOKEN = "4440001234:http-test-token"
+ME = {"id": 1, "is_bot": True, "first_name": "b", "username": "b_bot"}
 MESSAGE = {"message_id": 1, "date": 0, "chat": {"id": 42, "type": "private"}, "text": "您好"}
 
 
-def recording_bot(seen: list[httpx.Request], cookie: bool = False) -> Bot:
-    def reply(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        method = request.url.path.rsplit("/", 1)[-1]
-        result = {"id": 1, "is_bot": True, "first_name": "b", "username": "b_bot"} if method == "getMe" else MESSAGE
-        headers = {"Set-Cookie": "session=abc; Path=/"} if cookie else {}
-        return httpx.Response(200, json={"ok": True, "result": result}, headers=headers)
-
-    request = LeanHTTPXRequest(httpx_kwargs={"transport": httpx.MockTransport(reply)})
-    return Bot(TOKEN, request=request, get_updates_request=LeanHTTPXRequest())
+@dataclass
+class Arrived:
+    method: str
+    content_type: str
+    headers: dict[str, str]
+    body: bytes
+    form: dict[str, object]
 
 
-async def test_a_call_without_files_goes_as_one_utf8_json_document():
-    seen: list[httpx.Request] = []
+@asynccontextmanager
+async def _server(arrived: list[Arrived], cookie: bool = False,
+                  delay: Callable[[str], Awaitable[None]] | None = None) -> AsyncIterator[str]:
+    async def api(request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        form: dict[str, object] = {}
+        body = b""
+        if request.content_type == "multipart/form-data":
+            async for part in await request.multipart():
+                form[part.name] = (part.filename, await part.read())
+        else:
+            body = await request.read()
+        arrived.append(Arrived(method, request.content_type, dict(request.headers), body, form))
+        if delay is not None:
+            await delay(method)
+        response = web.json_response({"ok": True, "result": ME if method == "getMe" else MESSAGE})
+        if cookie:
+            response.set_cookie("session", "abc")
+        return response
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", api)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://localhost:{port}/bot"      # a host name: aiohttp's own jar would keep its cookies
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def arrived() -> list[Arrived]:
+    return []
+
+
+async def test_a_call_without_files_goes_as_one_utf8_json_document(arrived):
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("报告更正", callback_data="m:menu:correction")]])
-    async with recording_bot(seen) as bot:
-        await bot.send_message(42, "<b>我的档案</b> 王XX", parse_mode="HTML", reply_markup=keyboard)
-    sent = seen[-1]
-    assert sent.headers["content-type"] == "application/json"
-    assert "我的档案".encode() in sent.content                      # not \\u-escaped, not %-encoded
-    body = json.loads(sent.content)
+    async with _server(arrived) as url:
+        async with Bot(TOKEN, base_url=url, request=AiohttpRequest(), get_updates_request=AiohttpRequest()) as bot:
+            await bot.send_message(42, "<b>我的档案</b> 王XX", parse_mode="HTML", reply_markup=keyboard)
+    sent = arrived[-1]
+    assert sent.method == "sendMessage" and sent.content_type == "application/json"
+    assert "我的档案".encode() in sent.body                          # not \\u-escaped, not %-encoded
+    body = json.loads(sent.body)
     assert body["chat_id"] == 42 and body["text"] == "<b>我的档案</b> 王XX" and body["parse_mode"] == "HTML"
     assert body["reply_markup"] == {"inline_keyboard": [[{"text": "报告更正", "callback_data": "m:menu:correction"}]]}
+    assert sent.headers["User-Agent"].startswith("python-telegram-bot")
 
 
-async def test_a_file_still_goes_multipart():
-    seen: list[httpx.Request] = []
-    async with recording_bot(seen) as bot:
-        await bot.send_document(42, b"PK\x03\x04 roster", filename="名册.xlsx")
-    assert seen[-1].headers["content-type"].startswith("multipart/form-data")
+async def test_a_file_goes_multipart_with_its_name_and_the_other_parameters(arrived):
+    async with _server(arrived) as url:
+        async with Bot(TOKEN, base_url=url, request=AiohttpRequest(), get_updates_request=AiohttpRequest()) as bot:
+            await bot.send_document(42, b"PK\x03\x04 roster", filename="名册.xlsx", caption="十一月名册")
+    sent = arrived[-1]
+    assert sent.method == "sendDocument" and sent.content_type == "multipart/form-data"
+    files = [v for v in sent.form.values() if v[0] is not None]
+    assert files == [("名册.xlsx", b"PK\x03\x04 roster")]
+    assert sent.form["chat_id"] == (None, b"42") and sent.form["caption"] == (None, "十一月名册".encode())
 
 
-async def test_cookies_a_server_sets_are_not_kept():
-    seen: list[httpx.Request] = []
-    async with recording_bot(seen, cookie=True) as bot:
-        await bot.send_message(42, "一")
-        await bot.send_message(42, "二")
-    assert "cookie" not in seen[-1].headers
+async def test_cookies_a_server_sets_are_not_kept(arrived):
+    async with _server(arrived, cookie=True) as url:
+        async with Bot(TOKEN, base_url=url, request=AiohttpRequest(), get_updates_request=AiohttpRequest()) as bot:
+            await bot.send_message(42, "一")
+            await bot.send_message(42, "二")
+    assert len(arrived) == 3 and all("Cookie" not in a.headers for a in arrived)
 
 
-def test_an_idle_connection_closed_by_the_server_is_seen_as_readable():
-    left, right = socket.socketpair()
+async def test_waiting_longer_than_the_pool_timeout_for_a_connection_is_a_timeout_that_sent_nothing(arrived):
+    # One connection; the first call holds it for 0.5 s, the second waits for it 0.1 s and gives up.
+    async def slow(method: str) -> None:
+        if method == "sendMessage":
+            await asyncio.sleep(0.5)
+
+    async with _server(arrived, delay=slow) as url:
+        request = AiohttpRequest(connection_pool_size=1, pool_timeout=0.1, connect_timeout=0.05)
+        async with Bot(TOKEN, base_url=url, request=request, get_updates_request=AiohttpRequest()) as bot:
+            first = asyncio.create_task(bot.send_message(42, "一"))
+            await asyncio.sleep(0.05)
+            with pytest.raises(TimedOut) as waited:
+                await bot.send_message(42, "二")
+            await first
+    assert isinstance(waited.value.__cause__, NOT_SENT_ERRORS)
+    assert [json.loads(a.body)["text"] for a in arrived if a.method == "sendMessage"] == ["一"]
+
+
+async def test_an_answer_slower_than_the_read_timeout_is_a_timeout_that_may_have_been_carried_out(arrived):
+    async def slow(method: str) -> None:
+        await asyncio.sleep(0.4 if method == "sendMessage" else 0)
+
+    async with _server(arrived, delay=slow) as url:
+        async with Bot(TOKEN, base_url=url, request=AiohttpRequest(read_timeout=0.1),
+                       get_updates_request=AiohttpRequest()) as bot:
+            with pytest.raises(TimedOut) as late:
+                await bot.send_message(42, "一")
+    assert not isinstance(late.value.__cause__, NOT_SENT_ERRORS)
+    assert [a.method for a in arrived] == ["getMe", "sendMessage"]
+
+
+async def test_nobody_listening_is_a_network_error_that_sent_nothing():
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    server.close()
+    await server.wait_closed()
+    request = AiohttpRequest()
+    await request.initialize()
     try:
-        assert not _readable(left)          # open and quiet: reusable
-        right.close()
-        assert _readable(left)              # the peer closed it: the pool must drop it
+        with pytest.raises(NetworkError) as refused:
+            await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe")
     finally:
-        left.close()
-    assert _readable(left)                  # no descriptor any more
-    assert _readable(None)
+        await request.shutdown()
+    assert isinstance(refused.value.__cause__, NOT_SENT_ERRORS)
+
+
+async def test_a_request_used_before_initialize_says_so():
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await AiohttpRequest().do_request("http://127.0.0.1:1/botX/getMe", "POST")
 
 
 async def test_the_bot_against_the_emulator_keeps_few_connections_and_delivers_everything():
@@ -78,8 +163,7 @@ async def test_the_bot_against_the_emulator_keeps_few_connections_and_delivers_e
             await asyncio.gather(*(bot.send_message(user.id, f"第{i}条") for i in range(8)))
             for i in range(8, 28):
                 await bot.send_message(user.id, f"第{i}条")
-            pool = request._client._transport._pool                      # noqa: SLF001
-            assert isinstance(pool, _LeanPool)
-            assert 1 <= len(pool.connections) <= 8
+            assert 1 <= request.open_connections <= 8
+        assert request.open_connections == 0                   # shutdown closed them
         assert sorted(m.text for m in emu.messages_to(user)) == sorted(f"第{i}条" for i in range(28))
         assert emu.call_count("sendMessage") == 28

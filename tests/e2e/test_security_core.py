@@ -294,9 +294,9 @@ async def test_a_members_reports_leave_no_personal_data_in_the_logs(bot_env, cap
     await bot_env.settle()
     # What keeps the libraries quiet even with the root logger at DEBUG (httpx logs the token-bearing URL
     # at INFO, PTB whole updates at DEBUG): their own levels, set when the Application is built.
-    for name in ("httpx", "httpcore", "telegram", "telegram.ext"):
+    for name in ("httpx", "httpcore", "aiohttp", "aiohttp.client", "telegram", "telegram.ext"):
         assert logging.getLogger(name).getEffectiveLevel() >= logging.WARNING, name
-    assert not [r for r in caplog.records if r.name.startswith(("httpx", "httpcore", "telegram"))
+    assert not [r for r in caplog.records if r.name.startswith(("httpx", "httpcore", "aiohttp", "telegram"))
                 and r.levelno < logging.WARNING]
     logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
     for secret in (id_number, id_number[-6:], "13912345678", "杭州市西湖区", "创意园宿舍", "王XX", TOKEN):
