@@ -14,6 +14,8 @@ What a call sends:
   call, its documentation says); a call with files goes multipart/form-data, each other parameter
   JSON-encoded as PTB encodes it.
 - No cookies are kept (the Bot API sets none; a bot has no use for any).
+- TLS trusts certifi's CA bundle, as httpx did: a host without system CA certificates still reaches
+  api.telegram.org.
 
 What a call raises is what PTB's HTTPXRequest raises, with aiohttp's exception as `__cause__` (the retry
 layer, bot.telegram_retry, decides on it):
@@ -27,9 +29,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from typing import Any
 
 import aiohttp
+import certifi
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -56,6 +60,7 @@ class AiohttpRequest(BaseRequest):
         self._timeouts = {"read": read_timeout, "write": write_timeout, "connect": connect_timeout,
                           "pool": pool_timeout, "media_write": media_write_timeout}
         self._session: aiohttp.ClientSession | None = None
+        self.ssl_context = ssl.create_default_context(cafile=certifi.where())
 
     @property
     def read_timeout(self) -> float | None:
@@ -64,7 +69,7 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                connector=aiohttp.TCPConnector(limit=self._pool_size, ssl=self.ssl_context),
                 cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": self.USER_AGENT})
 

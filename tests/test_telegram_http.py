@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -147,6 +148,14 @@ async def test_nobody_listening_is_a_network_error_that_sent_nothing():
     finally:
         await request.shutdown()
     assert isinstance(refused.value.__cause__, NOT_SENT_ERRORS)
+
+
+def test_tls_trusts_certifis_bundle_not_only_the_hosts():
+    import certifi
+
+    trusted = AiohttpRequest().ssl_context.get_ca_certs()
+    assert len(trusted) > 50                                  # certifi's roots, listed because loaded from a file
+    assert AiohttpRequest().ssl_context.verify_mode == ssl.CERT_REQUIRED and certifi.where().endswith(".pem")
 
 
 async def test_a_request_used_before_initialize_says_so():
