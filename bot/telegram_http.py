@@ -94,6 +94,7 @@ class AiohttpRequest(BaseRequest):
         # aiohttp's `connect` covers waiting for a pooled connection and opening a new one
         wait = None if connect is None and pool is None else (connect or 0.0) + (pool or 0.0)
         total = None if read is None or write is None else read + write
+        # (aiohttp starts the read timer once the body is written: an upload is bounded by the total)
         return aiohttp.ClientTimeout(total=total, connect=wait, sock_connect=connect, sock_read=read)
 
     @staticmethod
