@@ -14,6 +14,8 @@ What a call sends:
   call, its documentation says); a call with files goes multipart/form-data, each other parameter
   JSON-encoded as PTB encodes it.
 - No cookies are kept (the Bot API sets none; a bot has no use for any).
+- A proxy named in the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY: where Telegram is reachable only
+  through one) is used, as httpx used it.
 - TLS trusts certifi's CA bundle, as httpx did: a host without system CA certificates still reaches
   api.telegram.org.
 
@@ -71,6 +73,7 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size, ssl=self.ssl_context),
                 cookie_jar=aiohttp.DummyCookieJar(),
+                trust_env=True,     # HTTPS_PROXY / NO_PROXY from the environment, as httpx honoured them
                 headers={"User-Agent": self.USER_AGENT})
 
     async def shutdown(self) -> None:

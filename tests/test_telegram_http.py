@@ -150,6 +150,20 @@ async def test_nobody_listening_is_a_network_error_that_sent_nothing():
     assert isinstance(refused.value.__cause__, NOT_SENT_ERRORS)
 
 
+async def test_a_proxy_named_in_the_environment_carries_the_calls(arrived, monkeypatch):
+    # The recording server stands in for the proxy; the Bot API host does not exist, so only a call that
+    # went through the proxy can be answered.
+    async with _server(arrived) as proxy_url:
+        for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy_url.removesuffix("/bot"))
+        url = "http://api.telegram.invalid/bot"
+        async with Bot(TOKEN, base_url=url, request=AiohttpRequest(), get_updates_request=AiohttpRequest()) as bot:
+            await bot.send_message(42, "经代理")
+    assert [a.method for a in arrived] == ["getMe", "sendMessage"]
+    assert arrived[-1].headers["Host"] == "api.telegram.invalid"
+
+
 def test_tls_trusts_certifis_bundle_not_only_the_hosts():
     import certifi
 
