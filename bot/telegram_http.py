@@ -15,7 +15,9 @@ What a call sends:
   JSON-encoded as PTB encodes it.
 - No cookies are kept (the Bot API sets none; a bot has no use for any).
 - A proxy named in the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY: where Telegram is reachable only
-  through one) is used, as httpx used it.
+  through one) is used, as httpx used it. It is looked up once per Bot API URL, not per call: aiohttp's
+  own `trust_env` reads the environment and ~/.netrc on every request, which halved the bot's
+  updates/s in bench/updates_bench.py.
 - TLS trusts certifi's CA bundle, as httpx did: a host without system CA certificates still reaches
   api.telegram.org.
 
@@ -32,7 +34,9 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import certifi
@@ -63,6 +67,7 @@ class AiohttpRequest(BaseRequest):
                           "pool": pool_timeout, "media_write": media_write_timeout}
         self._session: aiohttp.ClientSession | None = None
         self.ssl_context = ssl.create_default_context(cafile=certifi.where())
+        self._proxies: dict[str, str | None] = {}     # Bot API URL up to the method -> proxy or None
 
     @property
     def read_timeout(self) -> float | None:
@@ -73,7 +78,6 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size, ssl=self.ssl_context),
                 cookie_jar=aiohttp.DummyCookieJar(),
-                trust_env=True,     # HTTPS_PROXY / NO_PROXY from the environment, as httpx honoured them
                 headers={"User-Agent": self.USER_AGENT})
 
     async def shutdown(self) -> None:
@@ -100,6 +104,14 @@ class AiohttpRequest(BaseRequest):
         # (aiohttp starts the read timer once the body is written: an upload is bounded by the total)
         return aiohttp.ClientTimeout(total=total, connect=wait, sock_connect=connect, sock_read=read)
 
+    def _proxy_for(self, url: str) -> str | None:
+        base = url.rsplit("/", 1)[0]
+        if base not in self._proxies:
+            parts = urlsplit(url)
+            bypass = not parts.hostname or urllib.request.proxy_bypass(parts.hostname)
+            self._proxies[base] = None if bypass else urllib.request.getproxies().get(parts.scheme)
+        return self._proxies[base]
+
     @staticmethod
     def _body(request_data: RequestData | None) -> tuple[Any, dict[str, str]]:
         if request_data is None:
@@ -125,7 +137,8 @@ class AiohttpRequest(BaseRequest):
         timeout = self._timeout(not isinstance(body, (bytes, type(None))), read_timeout, write_timeout,
                                 connect_timeout, pool_timeout)
         try:
-            async with self._session.request(method, url, data=body, headers=headers, timeout=timeout) as response:
+            async with self._session.request(method, url, data=body, headers=headers, timeout=timeout,
+                                             proxy=self._proxy_for(url)) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as err:
             raise TimedOut(message=NOT_SENT_MESSAGE) from err

@@ -154,7 +154,7 @@ async def test_a_proxy_named_in_the_environment_carries_the_calls(arrived, monke
     # The recording server stands in for the proxy; the Bot API host does not exist, so only a call that
     # went through the proxy can be answered.
     async with _server(arrived) as proxy_url:
-        for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("HTTP_PROXY", proxy_url.removesuffix("/bot"))
         url = "http://api.telegram.invalid/bot"
@@ -162,6 +162,37 @@ async def test_a_proxy_named_in_the_environment_carries_the_calls(arrived, monke
             await bot.send_message(42, "经代理")
     assert [a.method for a in arrived] == ["getMe", "sendMessage"]
     assert arrived[-1].headers["Host"] == "api.telegram.invalid"
+
+
+async def test_a_host_in_no_proxy_is_reached_directly(arrived, monkeypatch):
+    # The proxy named is a port nobody listens on: only a direct call can arrive.
+    async with _server(arrived) as url:
+        for name in ("no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+        monkeypatch.setenv("NO_PROXY", "localhost")
+        async with Bot(TOKEN, base_url=url, request=AiohttpRequest(), get_updates_request=AiohttpRequest()) as bot:
+            await bot.send_message(42, "直连")
+    assert [a.method for a in arrived] == ["getMe", "sendMessage"]
+
+
+async def test_the_environment_is_read_once_per_bot_api_url_not_per_call(arrived, monkeypatch):
+    # aiohttp's own trust_env reads the environment and ~/.netrc on every request (half the bot's
+    # updates/s in bench/updates_bench.py); the proxy is looked up once and remembered.
+    import urllib.request
+
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    reads = []
+    real = urllib.request.getproxies
+    monkeypatch.setattr(urllib.request, "getproxies", lambda: reads.append(1) or real())
+    async with _server(arrived) as url:
+        request = AiohttpRequest()
+        async with Bot(TOKEN, base_url=url, request=request, get_updates_request=AiohttpRequest()) as bot:
+            for i in range(5):
+                await bot.send_message(42, f"第{i}条")
+            assert request._session is not None and not request._session.trust_env     # noqa: SLF001
+    assert len(arrived) == 6 and len(reads) == 1
 
 
 def test_tls_trusts_certifis_bundle_not_only_the_hosts():
