@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 
@@ -10,6 +11,7 @@ from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
 from bot.emulator import Emulator
+from bot.telegram_http import NOT_SENT_ERRORS
 from bot.telegram_retry import (BLOCKED, PERMANENT, RETRY_AFTER, TRANSIENT, Backoff, RetryingRequest, RetryPolicy,
                                 classify, retry_stats)
 
@@ -85,6 +87,36 @@ async def test_a_refused_connection_is_retried_for_any_method():
         await bot._post("sendMessage", {"chat_id": 1, "text": "x"})
     assert retry_stats(bot).retried == 4 and retry_stats(bot).gave_up == 1
     await bot.shutdown()
+
+
+async def test_a_connection_dropped_after_the_request_was_written_repeats_only_what_is_safe():
+    # The server reads each request whole and hangs up without an answer: Telegram may have carried it
+    # out. getMe is repeated; a sendMessage is not (the user may already have it).
+    seen: list[bytes] = []
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.lower().split(b"\r\n")
+        await reader.readexactly(int(next(line.split(b":")[1] for line in lines if line.startswith(b"content-length"))))
+        seen.append(head.split(b" ")[1].rsplit(b"/", 1)[1])
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    bot = bot_for(f"http://127.0.0.1:{port}/bot")
+    await bot.request.initialize()
+    try:
+        with pytest.raises(NetworkError) as dropped:
+            await bot._post("sendMessage", {"chat_id": 1, "text": "只发一次"})
+        assert seen == [b"sendMessage"] and retry_stats(bot).retried == 0
+        assert not isinstance(dropped.value.__cause__, NOT_SENT_ERRORS)
+        with pytest.raises(NetworkError):
+            await bot._post("getMe", {})
+        assert seen == [b"sendMessage"] + [b"getMe"] * 5 and retry_stats(bot).by_method == {"getMe": 4}
+    finally:
+        await bot.shutdown()
+        server.close()
+        await server.wait_closed()
 
 
 async def test_the_deadline_bounds_the_whole_call(emu):
