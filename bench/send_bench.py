@@ -5,7 +5,7 @@
 
 The emulator answers 429 (with retry_after) past about 30 messages a second overall or one a second
 per private chat (a short burst allowed). The outbox sender (bot.reminders.sender) paces itself with
-a strict sliding window and a per-chat interval, through python-telegram-bot's own HTTP client. Prints
+a strict sliding window and a per-chat interval, through the bot's own HTTP layer (bot.telegram_retry). Prints
 the achieved rate against the 30/s limit, the 429s the emulator answered, and proves none was left
 unretried (every message delivered, each exactly once).
 """
@@ -27,7 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from telegram import Bot  # noqa: E402
-from telegram.request import HTTPXRequest  # noqa: E402
 
 from bot.clock import Clock  # noqa: E402
 from bot.emulator import Emulator  # noqa: E402
@@ -35,6 +34,7 @@ from bot.reminders.sender import Sender  # noqa: E402
 from bot.services.context import Services  # noqa: E402
 from bot.storage import Database  # noqa: E402
 from bot.storage import outbox as outbox_repo  # noqa: E402
+from bot.telegram_retry import RetryingRequest  # noqa: E402
 
 TOKEN = "5550009999:BENCH-token-not-secret"
 LIMIT = 30.0
@@ -49,7 +49,7 @@ async def bench(messages: int, chats: int, rate: int, inflight: int) -> int:
     clock = Clock("Asia/Shanghai")
     db = Database(folder / "send.db", b"bench-audit-key-not-secret", clock)
     await db.open()
-    bot = Bot(TOKEN, base_url=emu.base_url, request=HTTPXRequest(connection_pool_size=inflight + 8))
+    bot = Bot(TOKEN, base_url=emu.base_url, request=RetryingRequest(connection_pool_size=inflight + 8))
     await bot.initialize()
     try:
         rows = [(f"bench:{n}", users[n % chats].id, "bench",
