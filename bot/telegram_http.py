@@ -84,14 +84,6 @@ class AiohttpRequest(BaseRequest):
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
-    @property
-    def open_connections(self) -> int:
-        """Connections open now, idle or in use (tests)."""
-        connector = self._session.connector if self._session is not None else None
-        if connector is None:
-            return 0
-        return sum(len(c) for c in connector._conns.values()) + len(connector._acquired)  # noqa: SLF001
-
     def _timeout(self, files: bool, read: Any, write: Any, connect: Any, pool: Any) -> aiohttp.ClientTimeout:
         def given(value: Any, name: str) -> float | None:
             return self._timeouts[name] if isinstance(value, DefaultValue) else value
@@ -113,14 +105,13 @@ class AiohttpRequest(BaseRequest):
         return self._proxies[base]
 
     @staticmethod
-    def _body(request_data: RequestData | None) -> tuple[Any, dict[str, str]]:
+    def _body(request_data: RequestData | None, files: dict[str, Any]) -> tuple[Any, dict[str, str]]:
         if request_data is None:
             return None, {}
-        files = request_data.multipart_data
         if not files:
             return (json.dumps(request_data.parameters, ensure_ascii=False, separators=(",", ":")).encode(),
                     {"Content-Type": JSON_TYPE})
-        form = aiohttp.FormData(quote_fields=False)
+        form = aiohttp.FormData(quote_fields=False)     # names and file names as UTF-8, as httpx sent them
         for name, value in request_data.json_parameters.items():
             form.add_field(name, value)
         for name, (filename, content, mimetype) in files.items():
@@ -133,9 +124,9 @@ class AiohttpRequest(BaseRequest):
                          pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
-        body, headers = self._body(request_data)
-        timeout = self._timeout(not isinstance(body, (bytes, type(None))), read_timeout, write_timeout,
-                                connect_timeout, pool_timeout)
+        files = request_data.multipart_data if request_data is not None else {}
+        body, headers = self._body(request_data, files)
+        timeout = self._timeout(bool(files), read_timeout, write_timeout, connect_timeout, pool_timeout)
         try:
             async with self._session.request(method, url, data=body, headers=headers, timeout=timeout,
                                              proxy=self._proxy_for(url)) as response:
