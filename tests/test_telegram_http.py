@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 
@@ -55,15 +56,8 @@ async def _server(arrived: list[Arrived], cookie: bool = False,
 
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", api)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://localhost:{port}/bot"      # a host name: aiohttp's own jar would keep its cookies
-    finally:
-        await runner.cleanup()
+    async with TestServer(app, host="127.0.0.1") as server:
+        yield f"http://localhost:{server.port}/bot"      # a host name: aiohttp's own jar would keep its cookies
 
 
 @pytest.fixture
